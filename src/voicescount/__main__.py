@@ -1,0 +1,5 @@
+"""``python -m voicescount`` runs the command-line interface."""
+
+from voicescount.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Access control: organisations, API keys, roles and what each role may do."""

@@ -1,0 +1,10 @@
+"""``api_router``: every JSON API router under ``/api/v1``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from voicescount.api.routers import organisations
+
+api_router = APIRouter(prefix="/api/v1")
+api_router.include_router(organisations.router)

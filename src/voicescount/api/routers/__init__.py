@@ -1,0 +1,1 @@
+"""One router module per resource, assembled in ``api/router.py``."""

@@ -1,0 +1,1 @@
+"""Request and response models of the JSON API (pydantic only: the Python client imports these)."""

@@ -1,0 +1,62 @@
+"""The composition root: ``create_app(settings)`` wires settings, storage, routers and errors."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+
+from voicescount import __version__
+from voicescount.api import errors as api_errors
+from voicescount.api.router import api_router
+from voicescount.api.routers import health
+from voicescount.config import Settings, get_settings
+from voicescount.storage.db import make_engine
+
+DESCRIPTION = """
+voicescount takes in community-generated SDG data from civil-society coalitions, lets national
+statistics offices review it, and publishes it as SDMX next to official statistics.
+
+Authenticate with an API key: `Authorization: Bearer vck_…` (or `X-API-Key`). Reading published
+data and the SDG registry needs no key. Errors are RFC 9457 `application/problem+json`.
+"""
+
+
+def _operation_id(route: APIRoute) -> str:
+    # Readable method names in generated clients: "organisations-create_key".
+    tag = route.tags[0] if route.tags else "default"
+    return f"{tag}-{route.name}"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = make_engine(settings.resolved_database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="voicescount",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["*"],
+        expose_headers=["ETag", "Last-Modified", "Location"],
+    )
+    api_errors.install(app)
+    app.include_router(health.router)
+    app.include_router(api_router)
+    return app

@@ -1,0 +1,3 @@
+from voicescount.cli.main import main
+
+__all__ = ["main"]

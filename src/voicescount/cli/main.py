@@ -1,0 +1,25 @@
+"""The ``voicescount`` command: one group, one module per noun."""
+
+from __future__ import annotations
+
+import click
+
+from voicescount import __version__
+from voicescount.cli import access, audit, db, registry, serve
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="voicescount")
+def main() -> None:
+    """voicescount: community SDG data, reviewed by statistics offices, published as SDMX.
+
+    Configuration comes from VOICESCOUNT_* environment variables (see the README).
+    """
+
+
+main.add_command(serve.serve)
+main.add_command(db.db)
+main.add_command(access.org)
+main.add_command(access.key)
+main.add_command(registry.registry)
+main.add_command(audit.audit)

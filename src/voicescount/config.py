@@ -1,0 +1,62 @@
+"""Settings: the one typed place for configuration, read from ``VOICESCOUNT_*`` environment variables.
+
+Every field is documented in the README's configuration table; ``tests/test_docs.py`` checks that.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration of one voicescount deployment."""
+
+    model_config = SettingsConfigDict(env_prefix="VOICESCOUNT_", env_file=None, extra="ignore")
+
+    #: SQLAlchemy URL of the store. SQLite by default; ``postgresql+psycopg://…`` in production.
+    database_url: str = Field(default="", description="SQLAlchemy database URL")
+    #: Directory for the embedded SQLite database and other local state.
+    var_dir: Path = Field(default=Path("var"), description="directory for local state")
+    #: Interface and port that ``voicescount serve`` (and ``make run``) bind to.
+    host: str = Field(default="127.0.0.1", description="interface to bind")
+    port: int = Field(default=8000, ge=1, le=65535, description="port to bind")
+    #: Maintenance agency that owns every voicescount structure (DSD, codelists, dataflows).
+    agency_id: str = Field(default="VOICES", pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")
+    #: Public base URL, used in links, citations and SDMX URNs that point back at this service.
+    base_url: str = Field(default="http://127.0.0.1:8000", description="public base URL")
+    #: Origins allowed by CORS on public read endpoints (``*`` = any).
+    cors_origins: list[str] = Field(default_factory=lambda: ["*"])
+    #: Log level of the service.
+    log_level: str = Field(default="info")
+    #: Largest structure message (bytes) an admin may import.
+    max_structure_bytes: int = Field(default=50_000_000, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to SQLite under ``var_dir``."""
+        if self.database_url:
+            return normalise_database_url(self.database_url)
+        return f"sqlite:///{(self.var_dir / 'voicescount.db').as_posix()}"
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain ``postgres://``/``postgresql://`` URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Settings from the environment, read once per process."""
+    return Settings()

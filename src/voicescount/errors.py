@@ -1,0 +1,89 @@
+"""The voicescount error tree. Domain code raises these; ``api/errors.py`` alone turns them into HTTP.
+
+* VoicescountError                 — base; ``code`` is stable and documented
+  * NotFound                       — no such thing, or not visible to the caller (drafts never leak)
+  * AuthenticationRequired         — no credentials, or credentials that do not identify anyone
+  * PermissionDenied               — identified, but the role or organisation may not do this
+  * Conflict                       — the request clashes with the current state (duplicate, frozen…)
+  * InvalidInput                   — the request is well-formed but its content is wrong
+    * StructureError               — an SDMX structure message is malformed or inconsistent
+  * PayloadTooLarge                — a configured size or row limit was exceeded
+  * NotImplementedFeature          — a standard endpoint or option that we do not offer yet
+
+Classes name the condition; attributes carry the identifiers. Messages are written for the person who
+sent the request: say what is wrong and, where possible, what to do instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class VoicescountError(Exception):
+    """Base of every error voicescount raises on purpose."""
+
+    code: str = "error"
+    title: str = "Error"
+
+    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        #: Itemised problems (field/row/column level), rendered as ``errors`` in problem+json.
+        self.errors: list[dict[str, Any]] = errors or []
+
+
+class NotFound(VoicescountError):
+    code = "not-found"
+    title = "Not found"
+
+    def __init__(self, kind: str, identifier: str, detail: str | None = None) -> None:
+        super().__init__(detail or f"No {kind} '{identifier}'.")
+        self.kind = kind
+        self.identifier = identifier
+
+
+class AuthenticationRequired(VoicescountError):
+    code = "authentication-required"
+    title = "Authentication required"
+
+
+class PermissionDenied(VoicescountError):
+    code = "permission-denied"
+    title = "Permission denied"
+
+
+class Conflict(VoicescountError):
+    code = "conflict"
+    title = "Conflict"
+
+
+class InvalidInput(VoicescountError):
+    code = "invalid-input"
+    title = "Invalid input"
+
+
+class StructureError(InvalidInput):
+    """A structure message was refused; ``artefact`` names the artefact at fault (URN-like)."""
+
+    code = "invalid-structure"
+    title = "Invalid SDMX structure"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        artefact: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(detail, errors=errors)
+        self.artefact = artefact
+
+
+class PayloadTooLarge(VoicescountError):
+    code = "payload-too-large"
+    title = "Payload too large"
+
+
+class NotImplementedFeature(VoicescountError):
+    code = "not-implemented"
+    title = "Not implemented"

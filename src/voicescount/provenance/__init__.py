@@ -1,0 +1,1 @@
+"""Provenance: the tamper-evident audit log (and, later, PROV records and citations)."""

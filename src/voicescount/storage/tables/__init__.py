@@ -1,0 +1,28 @@
+"""SQLModel table classes, one module per area. Importing this package registers them all."""
+
+from voicescount.storage.tables.access import ApiKey, Organisation
+from voicescount.storage.tables.audit import AuditEntry
+from voicescount.storage.tables.registry import (
+    DsdComponent,
+    SdgGoal,
+    SdgIndicator,
+    SdgSeries,
+    SdgSeriesIndicator,
+    SdgTarget,
+    StructureArtefact,
+    StructureItem,
+)
+
+__all__ = [
+    "ApiKey",
+    "AuditEntry",
+    "DsdComponent",
+    "Organisation",
+    "SdgGoal",
+    "SdgIndicator",
+    "SdgSeries",
+    "SdgSeriesIndicator",
+    "SdgTarget",
+    "StructureArtefact",
+    "StructureItem",
+]

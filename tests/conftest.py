@@ -1,0 +1,151 @@
+"""Shared fixtures: one migrated database per backend (SQLite and PostgreSQL), apps and clients.
+
+PostgreSQL: ``VOICESCOUNT_TEST_POSTGRES_URL`` names a throwaway database (``.ci/run`` creates one);
+without it, a database is created on ``VOICESCOUNT_TEST_POSTGRES_ADMIN_URL`` (default: the local
+server, user postgres) and dropped at the end. PostgreSQL being unreachable is an error, not a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session
+
+from voicescount.access import service as access
+from voicescount.app import create_app
+from voicescount.config import Settings
+from voicescount.storage import migrate
+from voicescount.storage.db import make_engine
+from voicescount.types import OrgKind, Role
+
+BACKENDS = ["sqlite", "postgresql"]
+DEFAULT_PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+@dataclass
+class Store:
+    """A migrated database of one backend, shared by the tests of a session."""
+
+    backend: str
+    url: str
+    engine: Engine
+    var_dir: Path
+
+    def settings(self, **overrides: object) -> Settings:
+        values: dict[str, object] = {"database_url": self.url, "var_dir": self.var_dir}
+        values.update(overrides)
+        return Settings(**values)  # type: ignore[arg-type]
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    given = os.environ.get("VOICESCOUNT_TEST_POSTGRES_URL")
+    if given:
+        yield given
+        return
+    admin_url = os.environ.get("VOICESCOUNT_TEST_POSTGRES_ADMIN_URL", DEFAULT_PG_ADMIN)
+    name = f"voicescount_test_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        pytest.fail(
+            f"PostgreSQL is needed for the test suite and did not answer at {admin_url}: {exc}. "
+            "Start it (see .ci/run) or set VOICESCOUNT_TEST_POSTGRES_URL.",
+            pytrace=False,
+        )
+    yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _fresh_store(backend: str, tmp: Path, request: pytest.FixtureRequest) -> Store:
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp / 'voicescount.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
+    if backend == "postgresql":
+        # A reused database (CI hands one over) starts from an empty schema.
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    migrate.upgrade(engine)
+    return Store(backend=backend, url=url, engine=engine, var_dir=tmp)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Store]:
+    """A migrated database; tests share it, so they create uniquely named things."""
+    backend: str = request.param
+    tmp = tmp_path_factory.mktemp(f"store-{backend}")
+    result = _fresh_store(backend, tmp, request)
+    yield result
+    result.engine.dispose()
+
+
+@pytest.fixture
+def session(store: Store) -> Iterator[Session]:
+    with store.session() as s:
+        yield s
+
+
+@pytest.fixture
+def app_client(store: Store) -> Iterator[TestClient]:
+    with TestClient(create_app(store.settings())) as client:
+        yield client
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class Actor:
+    """An organisation with a key of one role, ready to send requests."""
+
+    org: str
+    role: Role
+    token: str
+    key_id: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture
+def make_actor(store: Store):  # type: ignore[no-untyped-def]
+    """Create (or reuse) an organisation and issue it a key: ``make_actor(kind, role, org=None)``."""
+
+    def factory(
+        kind: OrgKind, role: Role, org: str | None = None, country: str | None = None
+    ) -> Actor:
+        with store.session() as s:
+            slug = org or unique("ORG")
+            try:
+                access.get_organisation(s, slug)
+            except Exception:
+                access.create_organisation(
+                    s, slug=slug, name=f"{slug} name", kind=kind, country=country
+                )
+            issued = access.create_key(
+                s, organisation_slug=slug, role=role, holder="tester@example.org"
+            )
+            return Actor(org=slug, role=role, token=issued.token, key_id=issued.key.key_id)
+
+    return factory
