@@ -25,6 +25,10 @@ from voicescount.types import OrgKind, Role
 #: Organisation identifiers double as SDMX DataProvider ids, so they follow SDMX IDType rules.
 SLUG_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{1,63}$")
 COUNTRY_PATTERN = re.compile(r"^[A-Z]{2}$")
+#: Longest values the columns hold (PostgreSQL refuses longer ones; SQLite would keep them).
+NAME_MAX = 300
+HOLDER_MAX = 200
+REASON_MAX = 500
 
 #: Actor name used when the command line acts without a key (bootstrapping a deployment).
 CLI_ACTOR = "cli"
@@ -58,6 +62,8 @@ def create_organisation(
         )
     if not name.strip():
         errors.append({"field": "name", "message": "must not be empty"})
+    elif len(name.strip()) > NAME_MAX:
+        errors.append({"field": "name", "message": f"must be at most {NAME_MAX} characters"})
     if country is not None and not COUNTRY_PATTERN.match(country):
         errors.append(
             {"field": "country", "message": "must be an ISO 3166-1 alpha-2 code, e.g. KE"}
@@ -118,6 +124,11 @@ def create_key(
         raise InvalidInput(
             "Say who holds the key.", errors=[{"field": "holder", "message": "must not be empty"}]
         )
+    if len(holder.strip()) > HOLDER_MAX:
+        raise InvalidInput(
+            "The holder's name is too long.",
+            errors=[{"field": "holder", "message": f"must be at most {HOLDER_MAX} characters"}],
+        )
     new = keys.generate()
     record = ApiKey(
         key_id=new.key_id,
@@ -165,6 +176,11 @@ def revoke_key(
         and not may(actor, Action.MANAGE_KEYS, organisation_id=organisation.id)
     ):
         raise NotFound("API key", key_id)
+    if len(reason.strip()) > REASON_MAX:
+        raise InvalidInput(
+            "The reason is too long.",
+            errors=[{"field": "reason", "message": f"must be at most {REASON_MAX} characters"}],
+        )
     if record.revoked_at is not None:
         raise Conflict(
             f"The key '{key_id}' was already revoked at {record.revoked_at.isoformat()}."
