@@ -22,11 +22,14 @@ from sqlmodel import Session
 from voicescount.access import service as access
 from voicescount.app import create_app
 from voicescount.config import Settings
+from voicescount.registry import service as registry
 from voicescount.storage import migrate
 from voicescount.storage.db import make_engine
 from voicescount.types import OrgKind, Role
 
 BACKENDS = ["sqlite", "postgresql"]
+#: The maintenance agency of the test deployments (the default).
+AGENCY = "VOICES"
 DEFAULT_PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
@@ -83,6 +86,8 @@ def _fresh_store(backend: str, tmp: Path, request: pytest.FixtureRequest) -> Sto
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     migrate.upgrade(engine)
+    with Session(engine) as session:
+        registry.load_registry(session, agency=AGENCY)
     return Store(backend=backend, url=url, engine=engine, var_dir=tmp)
 
 
@@ -90,12 +95,48 @@ def _fresh_store(backend: str, tmp: Path, request: pytest.FixtureRequest) -> Sto
 def store(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Store]:
-    """A migrated database; tests share it, so they create uniquely named things."""
+    """A migrated database with the SDG structures loaded; tests share it, so they create
+    uniquely named things."""
     backend: str = request.param
     tmp = tmp_path_factory.mktemp(f"store-{backend}")
     result = _fresh_store(backend, tmp, request)
     yield result
     result.engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Store]:
+    """A brand-new migrated database of its own, for tests that must not share (or may damage) one.
+
+    SQLite: a new file. PostgreSQL: a new schema in the test database, selected through the URL's
+    ``options=-csearch_path=…``, so the URL works for the app and the command line alike.
+    """
+    backend: str = request.param
+    tmp = tmp_path_factory.mktemp(f"fresh-{backend}")
+    schema = None
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp / 'voicescount.db'}"
+    else:
+        base = make_url(request.getfixturevalue("postgres_url"))
+        schema = f"fresh_{uuid.uuid4().hex[:12]}"
+        admin = make_engine(base.render_as_string(hide_password=False))
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        admin.dispose()
+        url = base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+            hide_password=False
+        )
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    yield Store(backend=backend, url=url, engine=engine, var_dir=tmp)
+    engine.dispose()
+    if schema is not None:
+        admin = make_engine(make_url(url).difference_update_query(["options"]))
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""The SDG framework (goals, targets, indicators, series) and the SDMX structure registry."""

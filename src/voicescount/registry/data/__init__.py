@@ -1,0 +1,1 @@
+"""Package data of the registry (read with ``importlib.resources``)."""
