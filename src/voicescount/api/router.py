@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from voicescount.api.routers import organisations
+from voicescount.api.routers import organisations, sdg, structures
 
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(organisations.router)
+api_router.include_router(structures.router)
+api_router.include_router(sdg.router)
