@@ -12,7 +12,7 @@ from fastapi.routing import APIRoute
 from voicescount import __version__
 from voicescount.api import errors as api_errors
 from voicescount.api.router import api_router
-from voicescount.api.routers import health
+from voicescount.api.routers import health, problems
 from voicescount.config import Settings, get_settings
 from voicescount.storage.db import make_engine
 
@@ -58,5 +58,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     api_errors.install(app)
     app.include_router(health.router)
+    app.include_router(problems.router)
     app.include_router(api_router)
     return app

@@ -24,6 +24,8 @@ class VoicescountError(Exception):
 
     code: str = "error"
     title: str = "Error"
+    #: What the problem type means and what to do about it (served at ``/problems/{code}``).
+    description: str = "The request could not be carried out."
 
     def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None) -> None:
         super().__init__(detail)
@@ -35,6 +37,7 @@ class VoicescountError(Exception):
 class NotFound(VoicescountError):
     code = "not-found"
     title = "Not found"
+    description = "The thing named in the request does not exist, or is not visible to you. Drafts of another organisation are reported as not found, never as forbidden, so that their existence does not leak."
 
     def __init__(self, kind: str, identifier: str, detail: str | None = None) -> None:
         super().__init__(detail or f"No {kind} '{identifier}'.")
@@ -45,21 +48,25 @@ class NotFound(VoicescountError):
 class AuthenticationRequired(VoicescountError):
     code = "authentication-required"
     title = "Authentication required"
+    description = "The request needs an API key, or the key sent is malformed, unknown or revoked. Send 'Authorization: Bearer vck_…' or 'X-API-Key: vck_…'."
 
 
 class PermissionDenied(VoicescountError):
     code = "permission-denied"
     title = "Permission denied"
+    description = "Your key identifies you, but your role or organisation may not do this. Ask an admin of your organisation (or of the statistics office) for a key with the right role."
 
 
 class Conflict(VoicescountError):
     code = "conflict"
     title = "Conflict"
+    description = "The request clashes with the current state: a duplicate identifier, a key already revoked, a frozen version."
 
 
 class InvalidInput(VoicescountError):
     code = "invalid-input"
     title = "Invalid input"
+    description = "The request is well-formed but its content is wrong; 'errors' lists each problem with the field, row or column it concerns."
 
 
 class StructureError(InvalidInput):
@@ -67,6 +74,7 @@ class StructureError(InvalidInput):
 
     code = "invalid-structure"
     title = "Invalid SDMX structure"
+    description = "An SDMX structure message is malformed or inconsistent: 'artefact' names the first artefact at fault and 'errors' lists every problem. Nothing was stored."
 
     def __init__(
         self,
@@ -82,8 +90,10 @@ class StructureError(InvalidInput):
 class PayloadTooLarge(VoicescountError):
     code = "payload-too-large"
     title = "Payload too large"
+    description = "The request is larger than this deployment accepts (bytes or rows). Split it, or ask the operator about the limit."
 
 
 class NotImplementedFeature(VoicescountError):
     code = "not-implemented"
     title = "Not implemented"
+    description = "A standard endpoint or option that this service does not offer yet."

@@ -59,8 +59,50 @@ def problem(
 
 
 def problem_type(code: str) -> str:
-    # Problem types resolve to the documented error list.
-    return f"/docs/errors#{code}"
+    """Problem type URIs resolve: ``GET /problems/{code}`` explains each one."""
+    return f"/problems/{code}"
+
+
+def _all_error_classes() -> list[type[errors.VoicescountError]]:
+    found: list[type[errors.VoicescountError]] = []
+    pending: list[type[errors.VoicescountError]] = [errors.VoicescountError]
+    while pending:
+        cls = pending.pop()
+        found.append(cls)
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+#: Problem types raised by the HTTP layer itself rather than by domain code.
+HTTP_PROBLEMS: dict[str, tuple[str, int, str]] = {
+    "invalid-request": (
+        "Invalid request",
+        422,
+        "The request does not match what the endpoint accepts (a missing or mistyped parameter "
+        "or field); 'errors' names each one.",
+    ),
+    "internal-error": (
+        "Internal server error",
+        500,
+        "Something failed on the server. Nothing you sent was stored; try again, and tell the "
+        "operator if it persists.",
+    ),
+}
+
+
+def problem_catalogue() -> dict[str, dict[str, Any]]:
+    """Every problem type this API answers with: code → title, status, description."""
+    catalogue = {
+        cls.code: {
+            "title": cls.title,
+            "status": STATUS_BY_ERROR.get(cls, 400),
+            "description": cls.description,
+        }
+        for cls in _all_error_classes()
+    }
+    for code, (title, status, description) in HTTP_PROBLEMS.items():
+        catalogue[code] = {"title": title, "status": status, "description": description}
+    return dict(sorted(catalogue.items()))
 
 
 async def _voicescount_error(request: Request, exc: Exception) -> JSONResponse:
@@ -122,7 +164,9 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         500,
         "Internal server error",
         "Something went wrong on our side; nothing you sent was stored. Please try again.",
+        type_=problem_type("internal-error"),
         instance=request.url.path,
+        code="internal-error",
     )
 
 
