@@ -7,6 +7,8 @@
   * Conflict                       — the request clashes with the current state (duplicate, frozen…)
   * InvalidInput                   — the request is well-formed but its content is wrong
     * StructureError               — an SDMX structure message is malformed or inconsistent
+    * UnreadableFile               — an uploaded file cannot be parsed at all
+    * UploadRejected               — an upload failed validation; ``errors`` lists row and column
   * PayloadTooLarge                — a configured size or row limit was exceeded
   * NotImplementedFeature          — a standard endpoint or option that we do not offer yet
 
@@ -32,6 +34,8 @@ class VoicescountError(Exception):
         self.detail = detail
         #: Itemised problems (field/row/column level), rendered as ``errors`` in problem+json.
         self.errors: list[dict[str, Any]] = errors or []
+        #: Further members of the problem document (an upload id, a report URL…).
+        self.extra: dict[str, Any] = {}
 
 
 class NotFound(VoicescountError):
@@ -97,3 +101,31 @@ class NotImplementedFeature(VoicescountError):
     code = "not-implemented"
     title = "Not implemented"
     description = "A standard endpoint or option that this service does not offer yet."
+
+
+class UnreadableFile(InvalidInput):
+    """The file as a whole cannot be parsed (bad encoding, broken XML, not a spreadsheet…)."""
+
+    code = "unreadable-file"
+    title = "Unreadable file"
+    description = (
+        "The uploaded file cannot be read in the format it claims or seems to be; 'errors' says "
+        "where reading stopped."
+    )
+
+    def __init__(self, detail: str, *, location: str | None = None) -> None:
+        super().__init__(detail, errors=[{"location": location or "", "message": detail}])
+        self.location = location
+
+
+class UploadRejected(InvalidInput):
+    """An upload was read but failed validation: nothing from it was stored."""
+
+    code = "upload-rejected"
+    title = "Upload rejected"
+    description = (
+        "The uploaded file was kept, but its rows were not stored because validation found "
+        "errors. 'errors' lists each with its row, column, value and suggested codes; "
+        "'report_url' gives the full report as CSV. Fix the file (or the mapping profile) and "
+        "upload it again."
+    )
