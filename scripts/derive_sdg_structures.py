@@ -11,6 +11,8 @@ Writes into ``src/voicescount/registry/data/``:
   scheme, agency scheme and all 20 codelists, read with sdmx1 and written back through
   voicescount's own record conversion (which proves that conversion on the real DSD). The phantom
   codelists sdmx1 creates from ``Parent`` references in CL_AREA are dropped.
+* ``countries.csv`` — ISO 3166-1 alpha-2 and alpha-3 codes with their M49 number (unpadded, as
+  in CL_AREA), from pycountry.
 * ``subdivisions.csv`` — ISO 3166-2 subdivisions of the five pilot countries (Bangladesh, India,
   Kenya, Nepal, Viet Nam) from pycountry, with their parent subdivision or M49 country code.
 
@@ -69,6 +71,15 @@ def derive_subdivisions() -> str:
     return buffer.getvalue()
 
 
+def derive_countries() -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["alpha2", "alpha3", "m49", "name"])
+    for country in sorted(pycountry.countries, key=lambda c: c.alpha_2):
+        writer.writerow([country.alpha_2, country.alpha_3, str(int(country.numeric)), country.name])
+    return buffer.getvalue()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
@@ -76,6 +87,7 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "sdg-global-structures.xml").write_bytes(derive_global_structures(args.shared))
     (OUT / "subdivisions.csv").write_text(derive_subdivisions(), encoding="utf-8")
+    (OUT / "countries.csv").write_text(derive_countries(), encoding="utf-8")
     print(f"wrote {OUT / 'sdg-global-structures.xml'} and {OUT / 'subdivisions.csv'}")
     print(f"pycountry {pycountry.__version__ if hasattr(pycountry, '__version__') else '?'}")
 

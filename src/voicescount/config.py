@@ -34,6 +34,14 @@ class Settings(BaseSettings):
     log_level: str = Field(default="info")
     #: Largest structure message (bytes) an admin may import.
     max_structure_bytes: int = Field(default=50_000_000, ge=1)
+    #: Where uploaded bytes and reports are kept, content-addressed (default: ``var_dir/blobs``).
+    blob_dir: Path | None = Field(default=None, description="blob store directory")
+    #: Largest upload in bytes; larger ones are refused with 413 before they are stored.
+    max_upload_bytes: int = Field(default=1_000_000_000, ge=1)
+    #: Most rows (observations) one upload may hold; more is refused with 413.
+    max_upload_rows: int = Field(default=2_000_000, ge=1)
+    #: How many issues a validation report shows in JSON (the CSV report always has all).
+    report_issue_limit: int = Field(default=1000, ge=1)
 
     @field_validator("database_url")
     @classmethod
@@ -46,6 +54,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return normalise_database_url(self.database_url)
         return f"sqlite:///{(self.var_dir / 'voicescount.db').as_posix()}"
+
+    @property
+    def resolved_blob_dir(self) -> Path:
+        return self.blob_dir if self.blob_dir is not None else self.var_dir / "blobs"
 
 
 def normalise_database_url(url: str) -> str:

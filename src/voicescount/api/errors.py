@@ -28,6 +28,8 @@ STATUS_BY_ERROR: dict[type[errors.VoicescountError], int] = {
     errors.Conflict: 409,
     errors.InvalidInput: 422,
     errors.StructureError: 422,
+    errors.UnreadableFile: 422,
+    errors.UploadRejected: 422,
     errors.PayloadTooLarge: 413,
     errors.NotImplementedFeature: 501,
     errors.VoicescountError: 400,
@@ -107,6 +109,11 @@ def problem_catalogue() -> dict[str, dict[str, Any]]:
 
 async def _voicescount_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.VoicescountError)
+    return problem_response_for(request, exc)
+
+
+def problem_response_for(request: Request, exc: errors.VoicescountError) -> JSONResponse:
+    """The problem+json answer for a domain error (also used to store idempotent replays)."""
     status = status_for(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     extra: dict[str, Any] = {"code": exc.code}
@@ -114,6 +121,7 @@ async def _voicescount_error(request: Request, exc: Exception) -> JSONResponse:
         extra["errors"] = exc.errors
     if isinstance(exc, errors.StructureError) and exc.artefact:
         extra["artefact"] = exc.artefact
+    extra.update(exc.extra)
     return problem(
         status,
         exc.title,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from voicescount.api.routers import organisations, sdg, structures
+from voicescount.api.routers import datasets, mapping, organisations, sdg, structures
 
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(organisations.router)
 api_router.include_router(structures.router)
 api_router.include_router(sdg.router)
+api_router.include_router(datasets.router)
+api_router.include_router(mapping.router)

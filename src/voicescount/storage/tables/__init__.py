@@ -2,6 +2,17 @@
 
 from voicescount.storage.tables.access import ApiKey, Organisation
 from voicescount.storage.tables.audit import AuditEntry
+from voicescount.storage.tables.intake import (
+    Blob,
+    CommunitySeries,
+    Dataset,
+    DatasetVersion,
+    Finding,
+    IdempotencyRecord,
+    MappingProfile,
+    Observation,
+    Upload,
+)
 from voicescount.storage.tables.registry import (
     DsdComponent,
     SdgGoal,
@@ -16,7 +27,15 @@ from voicescount.storage.tables.registry import (
 __all__ = [
     "ApiKey",
     "AuditEntry",
+    "Blob",
+    "CommunitySeries",
+    "Dataset",
+    "DatasetVersion",
     "DsdComponent",
+    "Finding",
+    "IdempotencyRecord",
+    "MappingProfile",
+    "Observation",
     "Organisation",
     "SdgGoal",
     "SdgIndicator",
@@ -25,4 +44,5 @@ __all__ = [
     "SdgTarget",
     "StructureArtefact",
     "StructureItem",
+    "Upload",
 ]

@@ -1,0 +1,1 @@
+"""Intake: datasets and versions, uploads in many formats, mapping, validation and submission."""

@@ -1,0 +1,227 @@
+"""What intake validates against, read from the registry: codebooks per component, and the
+:class:`~voicescount.intake.vocabulary.Vocabulary` for metadata and findings.
+
+Codelists change rarely and are read often, so the items of each artefact are cached per process
+by the artefact's content hash (a replaced non-final artefact gets a new hash).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from sqlmodel import Session, select
+
+from voicescount.errors import StructureError
+from voicescount.mapping.labels import BUILT_IN_LABELS
+from voicescount.mapping.resolve import Codebook, Suggester
+from voicescount.registry import repository, search, voices
+from voicescount.sdmx.structures import parse_ref
+from voicescount.storage.tables import (
+    CommunitySeries,
+    DsdComponent,
+    SdgGoal,
+    SdgIndicator,
+    SdgSeries,
+    SdgSeriesIndicator,
+    SdgTarget,
+)
+from voicescount.types import ArtefactType
+
+
+@dataclass(frozen=True)
+class CodelistItems:
+    codes: frozenset[str]
+    names: dict[str, str]
+    parents: dict[str, str | None]
+
+
+_ITEMS_BY_HASH: dict[str, CodelistItems] = {}
+
+
+def codelist_items(session: Session, ref: str) -> CodelistItems:
+    parsed = parse_ref(ref)
+    row = repository.get_artefact(
+        session, ArtefactType.CODELIST.value, parsed.agency, parsed.id, parsed.version
+    )
+    if row is None or row.id is None:
+        raise StructureError(f"Codelist {ref} is not registered.", artefact=f"codelist {ref}")
+    cached = _ITEMS_BY_HASH.get(row.content_hash)
+    if cached is None:
+        items = repository.items(session, row.id)
+        cached = CodelistItems(
+            codes=frozenset(i.item_id for i in items),
+            names={i.item_id: i.names.get("en") or next(iter(i.names.values()), "") for i in items},
+            parents={i.item_id: i.parent_id for i in items},
+        )
+        if len(_ITEMS_BY_HASH) > 64:
+            _ITEMS_BY_HASH.clear()
+        _ITEMS_BY_HASH[row.content_hash] = cached
+    return cached
+
+
+@lru_cache(maxsize=1)
+def alpha2_to_m49() -> dict[str, str]:
+    text = resources.files("voicescount.registry.data").joinpath("countries.csv").read_text("utf-8")
+    return {row["alpha2"]: row["m49"] for row in csv.DictReader(text.splitlines())}
+
+
+def community_dsd_components(session: Session, agency: str) -> list[DsdComponent]:
+    rows = repository.find_artefacts(
+        session,
+        artefact_type=ArtefactType.DATASTRUCTURE.value,
+        agency=agency,
+        artefact_id=voices.DSD_ID,
+        latest=True,
+    )
+    if not rows or rows[0].id is None:
+        raise StructureError(
+            f"The community DSD {agency}:{voices.DSD_ID} is not loaded; run 'voicescount registry "
+            "load'.",
+            artefact=f"datastructure {agency}:{voices.DSD_ID}",
+        )
+    return repository.components(session, rows[0].id)
+
+
+class RegistryVocabulary:
+    """The Vocabulary protocol answered from the store, for one deployment agency."""
+
+    def __init__(self, session: Session, agency: str, organisation_id: int | None = None) -> None:
+        self.session = session
+        self.agency = agency
+        self.organisation_id = organisation_id
+        self._goals = set(session.exec(select(SdgGoal.code)))
+        self._targets = set(session.exec(select(SdgTarget.code)))
+        self._indicators = set(session.exec(select(SdgIndicator.code)))
+        links: dict[str, set[str]] = {}
+        for series, indicator in session.exec(
+            select(SdgSeriesIndicator.series_code, SdgSeriesIndicator.indicator_code)
+        ):
+            links.setdefault(series, set()).add(indicator)
+        self._series = {code: frozenset(v) for code, v in links.items()}
+        for code in session.exec(select(SdgSeries.code)):
+            self._series.setdefault(code, frozenset())
+        for community in self.community_series():
+            self._series[community.code] = frozenset(community.sdg_indicators)
+        self._areas = codelist_items(session, f"{agency}:CL_AREA({voices.VERSION})")
+        self._groups = codelist_items(session, f"{agency}:CL_CUST_BREAKDOWN({voices.VERSION})")
+        self._units = codelist_items(session, "IAEG-SDGs:CL_UNIT_MEASURE(1.8)")
+
+    def community_series(self) -> list[CommunitySeries]:
+        statement = select(CommunitySeries)
+        if self.organisation_id is not None:
+            statement = statement.where(CommunitySeries.organisation_id == self.organisation_id)
+        return list(self.session.exec(statement))
+
+    def goal_exists(self, code: str) -> bool:
+        return code in self._goals
+
+    def target_exists(self, code: str) -> bool:
+        return code in self._targets
+
+    def indicator_exists(self, code: str) -> bool:
+        return code in self._indicators
+
+    def series_indicators(self, code: str) -> frozenset[str] | None:
+        return self._series.get(code)
+
+    def area_exists(self, code: str) -> bool:
+        return code in self._areas.codes
+
+    def area_within(self, code: str, ancestor: str) -> bool:
+        seen: set[str] = set()
+        current: str | None = code
+        while current is not None and current not in seen:
+            if current == ancestor:
+                return True
+            seen.add(current)
+            current = self._areas.parents.get(current)
+        return False
+
+    def country_area(self, alpha2: str) -> str | None:
+        m49 = alpha2_to_m49().get(alpha2.upper())
+        return m49 if m49 is not None and m49 in self._areas.codes else None
+
+    def target_group_exists(self, code: str) -> bool:
+        return code in self._groups.codes
+
+    def unit_exists(self, code: str) -> bool:
+        return code in self._units.codes
+
+
+def _series_suggester(session: Session) -> Suggester:
+    # The index is taken now, not per call: suggestions are computed while rows stream into a
+    # PostgreSQL COPY, when the connection cannot run another query.
+    index = search.get_index(session)
+
+    def suggest(value: str, limit: int) -> list[str]:
+        query = value.strip()[:200]
+        if not query:
+            return []
+        return [hit.code for hit in index.search(query, kind="series", limit=limit)]
+
+    return suggest
+
+
+def codebooks(
+    session: Session,
+    agency: str,
+    *,
+    organisation_id: int | None,
+    country_area: str | None = None,
+) -> dict[str, Codebook]:
+    """A codebook for each coded component of the community DSD (dimensions and attributes)."""
+    books: dict[str, Codebook] = {}
+    for component in community_dsd_components(session, agency):
+        if not component.codelist:
+            continue
+        items = codelist_items(session, component.codelist)
+        codes = set(items.codes)
+        names = dict(items.names)
+        labels = dict(BUILT_IN_LABELS.get(component.component_id, {}))
+        preferred: frozenset[str] = frozenset()
+        suggester = None
+        if component.component_id == "SERIES":
+            names = {code: _without_indicator_suffix(name) for code, name in names.items()}
+            statement = select(CommunitySeries)
+            if organisation_id is not None:
+                statement = statement.where(CommunitySeries.organisation_id == organisation_id)
+            for community in session.exec(statement):
+                codes.add(community.code)
+                names[community.code] = community.name
+            suggester = _series_suggester(session)
+        if component.component_id == "REF_AREA" and country_area:
+            preferred = frozenset(
+                code for code in codes if _within(items.parents, code, country_area)
+            )
+        books[component.component_id] = Codebook(
+            component=component.component_id,
+            codelist=component.codelist,
+            codes=frozenset(codes),
+            names=names,
+            labels={code: tuple(v) for code, v in labels.items()},
+            preferred=preferred,
+            suggester=suggester,
+            places=component.component_id == "REF_AREA",
+        )
+    return books
+
+
+def _within(parents: dict[str, str | None], code: str, ancestor: str) -> bool:
+    seen: set[str] = set()
+    current: str | None = code
+    while current is not None and current not in seen:
+        if current == ancestor:
+            return True
+        seen.add(current)
+        current = parents.get(current)
+    return False
+
+
+def _without_indicator_suffix(name: str) -> str:
+    # CL_SERIES names end with the indicator in brackets: "… before age 18 [5.3.1]".
+    if name.endswith("]") and " [" in name:
+        return name[: name.rindex(" [")]
+    return name

@@ -1,0 +1,244 @@
+"""Datasets, their versions, uploads (raw bytes kept as blobs), observations and findings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlmodel import Field, SQLModel
+
+from voicescount.storage.types import UTCDateTime, utcnow
+
+#: The 15 dimensions of the SDG DSD (and of voicescount's community DSD), in DSD order, as the
+#: observation table's column names (lower-case component ids).
+DIMENSION_COLUMNS: tuple[str, ...] = (
+    "freq",
+    "reporting_type",
+    "series",
+    "ref_area",
+    "sex",
+    "age",
+    "urbanisation",
+    "income_wealth_quantile",
+    "education_lev",
+    "occupation",
+    "cust_breakdown",
+    "composite_breakdown",
+    "disability_status",
+    "activity",
+    "product",
+)
+
+#: Observation-level values kept in their own columns: (column, SQL type).
+ATTRIBUTE_COLUMNS: tuple[str, ...] = (
+    "unit_measure",
+    "unit_mult",
+    "obs_status",
+    "nature",
+    "unweighted_n",
+    "lower_bound",
+    "upper_bound",
+    "comment_obs",
+    "time_detail",
+    "source_detail",
+    "conf_status",
+)
+
+
+class Blob(SQLModel, table=True):
+    """Bytes kept in the blob store, content-addressed by their SHA-256."""
+
+    __tablename__ = "blob"
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Dataset(SQLModel, table=True):
+    __tablename__ = "dataset"
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: Public identifier (``ds-`` and 10 hex digits), stable across versions.
+    uid: str = Field(sa_column=Column(String(20), unique=True, nullable=False))
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    title: str = Field(max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by: str = Field(max_length=200)
+
+
+class DatasetVersion(SQLModel, table=True):
+    __tablename__ = "dataset_version"
+    __table_args__ = (UniqueConstraint("dataset_id", "number", name="uq_dataset_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dataset_id: int = Field(foreign_key="dataset.id", index=True)
+    number: int
+    #: ``draft`` while editable, ``submitted`` once frozen (review states follow).
+    state: str = Field(max_length=30, index=True)
+    #: The methodology metadata as sent (checked field by field, stored as given).
+    metadata_: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column("metadata", JSON, nullable=False)
+    )
+    #: The version this one was started from, if any.
+    previous_version_id: int | None = Field(default=None, foreign_key="dataset_version.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by: str = Field(max_length=200)
+    submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    submitted_by: str | None = Field(default=None, max_length=200)
+    #: SHA-256 over metadata, findings, accepted uploads and observations, set at submission.
+    content_hash: str | None = Field(default=None, max_length=64)
+    observation_count: int = 0
+
+
+class Upload(SQLModel, table=True):
+    __tablename__ = "upload"
+
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="dataset_version.id", index=True)
+    blob_sha256: str = Field(foreign_key="blob.sha256", max_length=64)
+    filename: str | None = Field(default=None, max_length=300)
+    media_type: str | None = Field(default=None, max_length=200)
+    #: Parser format name (``csv``, ``xlsx``, ``json``, ``sdmx-csv-2``…).
+    format: str | None = Field(default=None, max_length=40)
+    encoding: str | None = Field(default=None, max_length=40)
+    #: ``received`` → ``accepted`` | ``rejected`` (all or nothing), or ``withdrawn`` from a draft.
+    status: str = Field(max_length=20, index=True)
+    rows_read: int = 0
+    rows_stored: int = 0
+    error_count: int = 0
+    warning_count: int = 0
+    #: Summary of the validation report (counts by issue class, applied label mappings…).
+    summary: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    #: The full report as CSV in the blob store.
+    report_sha256: str | None = Field(default=None, max_length=64)
+    #: The mapping profile applied (as given or as saved at the time).
+    mapping: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by: str = Field(max_length=200)
+
+
+class Observation(SQLModel, table=True):
+    """One observation of a dataset version, in the dimensions of the SDG DSD."""
+
+    __tablename__ = "observation"
+    __table_args__ = (Index("ix_observation_key", "version_id", "series_key", "time_period"),)
+
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    )
+    version_id: int = Field(sa_column=Column(ForeignKey("dataset_version.id"), nullable=False))
+    upload_id: int | None = Field(default=None, sa_column=Column(ForeignKey("upload.id")))
+    row_number: int
+    #: The 15 dimension codes joined with '.', in DSD order (the SDMX series key).
+    series_key: str = Field(max_length=600)
+    freq: str = Field(max_length=20)
+    reporting_type: str = Field(max_length=20)
+    series: str = Field(max_length=80, index=True)
+    ref_area: str = Field(max_length=40)
+    sex: str = Field(max_length=20)
+    age: str = Field(max_length=40)
+    urbanisation: str = Field(max_length=20)
+    income_wealth_quantile: str = Field(max_length=20)
+    education_lev: str = Field(max_length=40)
+    occupation: str = Field(max_length=40)
+    cust_breakdown: str = Field(max_length=80)
+    composite_breakdown: str = Field(max_length=80)
+    disability_status: str = Field(max_length=20)
+    activity: str = Field(max_length=40)
+    product: str = Field(max_length=40)
+    time_period: str = Field(max_length=40)
+    obs_value: float | None = Field(default=None, sa_column=Column(Float))
+    unit_measure: str | None = Field(default=None, max_length=60)
+    unit_mult: str | None = Field(default=None, max_length=10)
+    obs_status: str | None = Field(default=None, max_length=10)
+    nature: str | None = Field(default=None, max_length=10)
+    unweighted_n: int | None = None
+    lower_bound: float | None = Field(default=None, sa_column=Column(Float))
+    upper_bound: float | None = Field(default=None, sa_column=Column(Float))
+    comment_obs: str | None = Field(default=None, sa_column=Column(Text))
+    time_detail: str | None = Field(default=None, max_length=200)
+    source_detail: str | None = Field(default=None, max_length=500)
+    #: Set by disclosure control before publication (SDMX CONF_STATUS).
+    conf_status: str | None = Field(default=None, max_length=4)
+
+
+class Finding(SQLModel, table=True):
+    """A qualitative finding: a short statement linked to SDG targets, areas and target groups."""
+
+    __tablename__ = "finding"
+
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="dataset_version.id", index=True)
+    position: int
+    statement: str = Field(sa_column=Column(Text, nullable=False))
+    language: str = Field(default="en", max_length=20)
+    sdg_targets: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    areas: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    target_groups: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    #: How it was produced (focus_group, key_informant_interview, citizen_dialogue, …).
+    method: str = Field(max_length=60)
+    #: Where it comes from in the coalition's material (session, site, date), free text.
+    evidence: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class MappingProfile(SQLModel, table=True):
+    """A coalition's saved mapping from its own columns and labels to SDMX components and codes."""
+
+    __tablename__ = "mapping_profile"
+    __table_args__ = (UniqueConstraint("organisation_id", "name", name="uq_mapping_profile"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    name: str = Field(max_length=100)
+    profile: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CommunitySeries(SQLModel, table=True):
+    """A series a coalition defines where no global series exists (e.g. a scorecard item)."""
+
+    __tablename__ = "community_series"
+
+    code: str = Field(primary_key=True, max_length=80)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    name: str = Field(max_length=500)
+    description: str | None = Field(default=None, sa_column=Column(Text))
+    #: The SDG target the series informs (required), and indicators where one applies.
+    sdg_target: str = Field(max_length=8)
+    sdg_indicators: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    unit_measure: str = Field(max_length=60)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """The first answer to a request sent with an ``Idempotency-Key``, replayed on retries."""
+
+    __tablename__ = "idempotency_record"
+    __table_args__ = (UniqueConstraint("organisation_id", "key", name="uq_idempotency"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    key: str = Field(max_length=200)
+    #: SHA-256 of method, path and body: the same key with another request is refused.
+    fingerprint: str = Field(max_length=64)
+    #: ``processing`` until the first request finishes, then ``done``.
+    state: str = Field(max_length=20)
+    status_code: int | None = None
+    response: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
