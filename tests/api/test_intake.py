@@ -667,3 +667,28 @@ def test_statistics_offices_see_submitted_versions_only(
     assert upload(app_client, reviewer, draft, GOOD_CSV.encode(), version=2).status_code == 404
     created = app_client.post("/api/v1/datasets", json={"title": "x"}, headers=reviewer.headers)
     assert created.status_code == 403
+
+
+def test_a_file_and_its_metadata_are_checked_without_a_dataset(
+    app_client: TestClient, coalition: Actor
+) -> None:
+    metadata = kenya_metadata()
+    del metadata["licence"]
+    response = app_client.post(
+        "/api/v1/validation",
+        files={
+            "file": (
+                "data.csv",
+                (GOOD_CSV + "SP_DYN_MRBF18,KE-28,Women,2023,9,10\n").encode(),
+                "text/csv",
+            ),
+            "metadata": (None, yaml.safe_dump(metadata)),
+        },
+        headers=coalition.headers,
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["valid"] is False
+    assert [i["issue"] for i in body["issues"]] == ["duplicate-key"]
+    assert body["issues"][0]["row"] == 5
+    assert "licence" in {i["field"] for i in body["metadata_issues"]}

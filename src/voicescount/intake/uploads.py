@@ -62,6 +62,21 @@ class UploadRequest:
     inline_profile: Any = None
 
 
+@dataclass(frozen=True)
+class Target:
+    """What a file is checked for: an organisation, the metadata in force, and (for uploads and
+    dry runs of a draft) the version whose observations it joins."""
+
+    organisation_id: int
+    metadata: dict[str, Any]
+    version_id: int | None = None
+
+    @classmethod
+    def of(cls, handle: VersionHandle) -> Target:
+        assert handle.version.id is not None
+        return cls(handle.dataset.organisation_id, handle.version.metadata_, handle.version.id)
+
+
 @dataclass
 class Outcome:
     accepted: bool
@@ -113,7 +128,7 @@ def _validated(
 def _run(
     session: Session,
     *,
-    handle: VersionHandle,
+    target: Target,
     path: Path,
     request: UploadRequest,
     settings: Settings,
@@ -135,15 +150,15 @@ def _run(
         except UnreadableFile as exc:
             sink.add(Issue(None, None, None, None, "unreadable-file", exc.detail))
             return Outcome(False, {"errors": 1, "rows_read": 0, "rows_valid": 0}, sink.first)
-        profile = resolve_profile(session, handle.dataset.organisation_id, request)
+        profile = resolve_profile(session, target.organisation_id, request)
         vocabulary = lookup.RegistryVocabulary(
-            session, settings.agency_id, organisation_id=handle.dataset.organisation_id
+            session, settings.agency_id, organisation_id=target.organisation_id
         )
-        context = Context(**validation_context(handle.version.metadata_, vocabulary))
+        context = Context(**validation_context(target.metadata, vocabulary))
         books = lookup.codebooks(
             session,
             settings.agency_id,
-            organisation_id=handle.dataset.organisation_id,
+            organisation_id=target.organisation_id,
             country_area=context.country_area,
         )
         plan = plan_columns(parser.columns(), profile, sink)
@@ -153,13 +168,17 @@ def _run(
             profile=profile,
             context=context,
             sink=sink,
-            version_id=handle.version.id,  # type: ignore[arg-type]
+            version_id=target.version_id or 0,
             upload_id=upload_id,
         )
         state = {"too_many": False}
         try:
             rows = _rows_with_limit(parser.rows(), settings.max_upload_rows, state)
-            stored = observations.insert(session, _validated(validator, rows, sink))
+            valid = _validated(validator, rows, sink)
+            if target.version_id is None:
+                stored = _count_checking_duplicates(valid, sink)
+            else:
+                stored = observations.insert(session, valid)
         except UnreadableFile as exc:
             sink.add(Issue(None, None, None, None, "unreadable-file", exc.detail))
             stored = 0
@@ -175,8 +194,8 @@ def _run(
                     "deployment; split it into several uploads",
                 )
             )
-        if sink.errors == 0:
-            _report_duplicates(session, handle, sink)
+        if sink.errors == 0 and target.version_id is not None:
+            _report_duplicates(session, target.version_id, sink)
         summary = validator.summary()
         summary["rows_stored"] = stored if sink.errors == 0 else 0
         summary["errors"] = sink.errors
@@ -196,9 +215,35 @@ def _run(
         sink.close()
 
 
-def _report_duplicates(session: Session, handle: VersionHandle, sink: IssueSink) -> None:
-    version_id = handle.version.id
-    assert version_id is not None
+#: Positions in an observation tuple (see storage.observations.INSERT_COLUMNS).
+_ROW, _KEY, _PERIOD = 2, 3, 19
+
+
+def _count_checking_duplicates(rows: Iterator[tuple[Any, ...]], sink: IssueSink) -> int:
+    """Without a version to store into, duplicates within the file are found in memory."""
+    first_row: dict[tuple[str, str], int] = {}
+    count = 0
+    for row in rows:
+        count += 1
+        key = (row[_KEY], row[_PERIOD])
+        if key in first_row:
+            sink.add(
+                Issue(
+                    row[_ROW],
+                    None,
+                    None,
+                    f"{key[0]} {key[1]}",
+                    "duplicate-key",
+                    f"same series key and TIME_PERIOD as row {first_row[key]} of this file; each "
+                    "observation may appear once per version",
+                )
+            )
+        else:
+            first_row[key] = row[_ROW]
+    return count
+
+
+def _report_duplicates(session: Session, version_id: int, sink: IssueSink) -> None:
     for duplicate in observations.duplicate_keys(session, version_id):
         rows = observations.rows_for_key(
             session, version_id, duplicate["series_key"], duplicate["time_period"]
@@ -268,7 +313,7 @@ def process(
         try:
             outcome = _run(
                 session,
-                handle=handle,
+                target=Target.of(handle),
                 path=blob.path,
                 request=request,
                 settings=settings,
@@ -333,7 +378,32 @@ def dry_run(
         try:
             return _run(
                 session,
-                handle=handle,
+                target=Target.of(handle),
+                path=path,
+                request=request,
+                settings=settings,
+                upload_id=None,
+                report_path=Path(tmp) / "report.csv",
+            )
+        finally:
+            session.rollback()
+
+
+def check_file(
+    session: Session,
+    principal: Principal,
+    path: Path,
+    request: UploadRequest,
+    metadata: dict[str, Any],
+    *,
+    settings: Settings,
+) -> Outcome:
+    """Validate a file against metadata alone, with no dataset: nothing is stored."""
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            return _run(
+                session,
+                target=Target(principal.organisation_id, metadata),
                 path=path,
                 request=request,
                 settings=settings,

@@ -37,9 +37,9 @@ from voicescount.api.schemas.intake import (
 )
 from voicescount.config import Settings
 from voicescount.errors import InvalidInput
+from voicescount.intake import lookup, uploads
 from voicescount.intake import metadata as methodology
 from voicescount.intake import service as intake
-from voicescount.intake import uploads
 from voicescount.storage import observations
 from voicescount.storage.blobs import BlobStore
 from voicescount.storage.tables import Blob, Dataset, DatasetVersion, Upload
@@ -513,6 +513,91 @@ async def validate_file(
         return Response(_issues_csv(outcome), media_type="text/csv; charset=utf-8")
     result = ValidationResult(
         valid=outcome.accepted, summary=outcome.summary, issues=_issues(outcome)
+    )
+    return JSONResponse(result.model_dump(mode="json"))
+
+
+@router.post(
+    "/validation",
+    response_model=ValidationResult,
+    summary="Check a file and its metadata without a dataset, storing nothing",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "file": {"type": "string", "format": "binary"},
+                            "metadata": {"type": "string", "description": "YAML or JSON"},
+                            "mapping": {"type": "string", "description": "YAML or JSON"},
+                        },
+                        "required": ["file"],
+                    }
+                }
+            },
+        }
+    },
+)
+async def validate_standalone(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    filename: str | None = None,
+    format: str | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    profile: str | None = None,
+) -> Response:
+    form = await request.form(max_files=1, max_fields=10)
+    metadata_text = form.get("metadata")
+    metadata: dict[str, Any] = {}
+    if isinstance(metadata_text, str) and metadata_text.strip():
+        try:
+            loaded = yaml.safe_load(metadata_text)
+        except yaml.YAMLError as exc:
+            raise InvalidInput(f"The metadata is not valid YAML or JSON: {exc}") from exc
+        if not isinstance(loaded, dict):
+            raise InvalidInput("The metadata must be an object (a mapping of fields).")
+        metadata = loaded
+    with tempfile.TemporaryDirectory() as tmp:
+        blob, upload_request = await _receive(
+            request,
+            settings,
+            BlobStore(Path(tmp)),
+            {
+                "filename": filename,
+                "format": format,
+                "encoding": encoding,
+                "sheet": sheet,
+                "profile": profile,
+            },
+        )
+        outcome = await run_in_threadpool(
+            uploads.check_file,
+            session,
+            principal,
+            blob.path,
+            upload_request,
+            metadata,
+            settings=settings,
+        )
+    if "text/csv" in request.headers.get("accept", ""):
+        return Response(_issues_csv(outcome), media_type="text/csv; charset=utf-8")
+    vocabulary = lookup.RegistryVocabulary(session, settings.agency_id, principal.organisation_id)
+    metadata_issues = await run_in_threadpool(
+        methodology.check_metadata, metadata, vocabulary, for_submission=True
+    )
+    result = ValidationResult(
+        valid=outcome.accepted and not any(i.severity == "error" for i in metadata_issues),
+        summary=outcome.summary,
+        issues=_issues(outcome),
+        metadata_issues=[
+            MetadataIssuePublic(field=i.field, message=i.message, severity=i.severity)
+            for i in metadata_issues
+        ],
     )
     return JSONResponse(result.model_dump(mode="json"))
 

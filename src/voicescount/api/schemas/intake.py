@@ -15,6 +15,12 @@ class DatasetCreate(BaseModel):
     )
 
 
+class MetadataIssuePublic(BaseModel):
+    field: str
+    message: str
+    severity: str
+
+
 class IssuePublic(BaseModel):
     row: int | None = Field(description="Row in the file as a person counts it (header = 1)")
     column: str | None
@@ -24,12 +30,6 @@ class IssuePublic(BaseModel):
     issue: str = Field(description="Kind of issue, e.g. unknown-code, not-numeric, duplicate-key")
     message: str
     suggestions: list[str] = Field(description="Ranked codes that may have been meant")
-
-
-class MetadataIssuePublic(BaseModel):
-    field: str
-    message: str
-    severity: str
 
 
 class UploadPublic(BaseModel):
@@ -59,6 +59,9 @@ class ValidationResult(BaseModel):
     valid: bool
     summary: dict[str, Any]
     issues: list[IssuePublic]
+    metadata_issues: list[MetadataIssuePublic] = Field(
+        default_factory=list, description="Problems with the metadata sent (standalone checks)"
+    )
 
 
 class ReportPublic(BaseModel):
