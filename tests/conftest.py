@@ -8,12 +8,19 @@ server, user postgres) and dropped at the end. PostgreSQL being unreachable is a
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
+import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
@@ -190,3 +197,49 @@ def make_actor(store: Store):  # type: ignore[no-untyped-def]
             return Actor(org=slug, role=role, token=issued.token, key_id=issued.key.key_id)
 
     return factory
+
+
+# ------------------------------------------------------------------------------------------
+# A real HTTP server, for the Python client and the CLI commands that talk to one
+
+
+@contextmanager
+def running_server(app: FastAPI) -> Iterator[str]:
+    """Serve ``app`` with uvicorn in a background thread on a free port; yield its base URL.
+
+    The socket is bound before uvicorn starts (port 0: the kernel picks a free one), so no other
+    process can take the port in between. The server stops through ``should_exit``, the way
+    uvicorn's own signal handler stops it.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    try:
+        while True:
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the test server on {url} did not become healthy")
+            time.sleep(0.05)
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+        sock.close()
+
+
+@pytest.fixture(scope="module")
+def live_server(store: Store) -> Iterator[str]:
+    """The base URL of a real uvicorn server on ``store`` (both backends), one per module."""
+    with running_server(create_app(store.settings())) as url:
+        yield url

@@ -5,16 +5,16 @@ from __future__ import annotations
 import click
 
 from voicescount.access import service
-from voicescount.cli.common import cli_session, echo_json, friendly_errors
+from voicescount.cli.common import CONTEXT_SETTINGS, cli_session, echo_json, friendly_errors
 from voicescount.types import OrgKind, Role
 
 
-@click.group()
+@click.group(context_settings=CONTEXT_SETTINGS)
 def org() -> None:
     """Organisations: coalitions (data providers) and statistics offices (stewards)."""
 
 
-@org.command("create")
+@org.command("create", context_settings=CONTEXT_SETTINGS)
 @click.argument("slug")
 @click.option("--name", required=True, help="Full name of the organisation.")
 @click.option(
@@ -34,7 +34,7 @@ def org_create(slug: str, name: str, kind: str, country: str | None) -> None:
         click.echo(f"created {organisation.kind} '{organisation.slug}': {organisation.name}")
 
 
-@org.command("list")
+@org.command("list", context_settings=CONTEXT_SETTINGS)
 @friendly_errors
 def org_list() -> None:
     """List organisations."""
@@ -46,12 +46,12 @@ def org_list() -> None:
             )
 
 
-@click.group()
+@click.group(context_settings=CONTEXT_SETTINGS)
 def key() -> None:
     """API keys: shown once at creation, stored only as a hash, revocable."""
 
 
-@key.command("create")
+@key.command("create", context_settings=CONTEXT_SETTINGS)
 @click.argument("organisation")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--holder", required=True, help="Who holds the key (name or e-mail).")
@@ -81,7 +81,7 @@ def key_create(organisation: str, role: str, holder: str, as_json: bool) -> None
         click.echo("Store this key now: it is not shown again.", err=True)
 
 
-@key.command("revoke")
+@key.command("revoke", context_settings=CONTEXT_SETTINGS)
 @click.argument("key_id")
 @click.option("--reason", default="", help="Why (kept in the audit log).")
 @friendly_errors
@@ -92,7 +92,7 @@ def key_revoke(key_id: str, reason: str) -> None:
         click.echo(f"revoked {record.key_id} at {record.revoked_at:%Y-%m-%d %H:%M:%S %Z}")
 
 
-@key.command("list")
+@key.command("list", context_settings=CONTEXT_SETTINGS)
 @click.argument("organisation")
 @friendly_errors
 def key_list(organisation: str) -> None:

@@ -6,16 +6,16 @@ import sys
 
 import click
 
-from voicescount.cli.common import cli_session
+from voicescount.cli.common import CONTEXT_SETTINGS, cli_session
 from voicescount.provenance import audit as audit_log
 
 
-@click.group()
+@click.group(context_settings=CONTEXT_SETTINGS)
 def audit() -> None:
     """The hash-chained audit log."""
 
 
-@audit.command()
+@audit.command(context_settings=CONTEXT_SETTINGS)
 def verify() -> None:
     """Recompute the chain; exit 1 and name the first broken entry if it was tampered with."""
     with cli_session() as session:

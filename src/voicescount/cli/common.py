@@ -17,6 +17,11 @@ from voicescount.config import Settings, get_settings
 from voicescount.errors import VoicescountError
 from voicescount.storage.db import make_engine, session_scope
 
+#: Every command answers -h as well as --help. Set on each command, not only the root group:
+#: click caches a command's help option the first time it is built, so a command first invoked
+#: on its own would otherwise lose -h for the rest of the process.
+CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"]}
+
 P = ParamSpec("P")
 R = TypeVar("R")
 

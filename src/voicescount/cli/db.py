@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import click
 
-from voicescount.cli.common import engine_from_settings
+from voicescount.cli.common import CONTEXT_SETTINGS, engine_from_settings
 from voicescount.storage import migrate
 
 
-@click.group()
+@click.group(context_settings=CONTEXT_SETTINGS)
 def db() -> None:
     """Database schema migrations (Alembic)."""
 
 
-@db.command()
+@db.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("revision", default="head")
 def upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
@@ -27,7 +27,7 @@ def upgrade(revision: str) -> None:
         engine.dispose()
 
 
-@db.command()
+@db.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("revision")
 def downgrade(revision: str) -> None:
     """Revert migrations down to REVISION ('base' empties the schema)."""
@@ -39,7 +39,7 @@ def downgrade(revision: str) -> None:
         engine.dispose()
 
 
-@db.command()
+@db.command(context_settings=CONTEXT_SETTINGS)
 def current() -> None:
     """Show the applied and the newest revision."""
     engine = engine_from_settings()

@@ -5,10 +5,12 @@ from __future__ import annotations
 import click
 
 from voicescount import __version__
-from voicescount.cli import access, audit, db, registry, serve
+from voicescount.cli import access, audit, db, demo, registry, serve
+from voicescount.cli.common import CONTEXT_SETTINGS
+from voicescount.cli.submission import register as register_submission
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, prog_name="voicescount")
 def main() -> None:
     """voicescount: community SDG data, reviewed by statistics offices, published as SDMX.
@@ -23,3 +25,5 @@ main.add_command(access.org)
 main.add_command(access.key)
 main.add_command(registry.registry)
 main.add_command(audit.audit)
+main.add_command(demo.demo)
+register_submission(main)

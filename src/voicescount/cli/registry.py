@@ -6,17 +6,17 @@ from pathlib import Path
 
 import click
 
-from voicescount.cli.common import cli_session, friendly_errors
+from voicescount.cli.common import CONTEXT_SETTINGS, cli_session, friendly_errors
 from voicescount.config import get_settings
 from voicescount.registry import service as structures
 
 
-@click.group()
+@click.group(context_settings=CONTEXT_SETTINGS)
 def registry() -> None:
     """The SDMX structure registry and the SDG framework."""
 
 
-@registry.command("load")
+@registry.command("load", context_settings=CONTEXT_SETTINGS)
 @friendly_errors
 def load() -> None:
     """Load the SDG DSD, voicescount's structures and the SDG framework (idempotent)."""
@@ -32,7 +32,7 @@ def load() -> None:
     click.echo("SDG framework: " + ", ".join(f"{count} {what}" for what, count in counts.items()))
 
 
-@registry.command("import")
+@registry.command("import", context_settings=CONTEXT_SETTINGS)
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @friendly_errors
 def import_file(path: Path) -> None:
@@ -54,7 +54,7 @@ def import_file(path: Path) -> None:
         click.echo(f"unchanged  {label}")
 
 
-@registry.command("list")
+@registry.command("list", context_settings=CONTEXT_SETTINGS)
 @click.option("--type", "artefact_type", default=None, help="codelist, datastructure, dataflow…")
 @friendly_errors
 def list_artefacts(artefact_type: str | None) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 
+from voicescount.cli.common import CONTEXT_SETTINGS
 from voicescount.config import get_settings
 
 
-@click.command()
+@click.command(context_settings=CONTEXT_SETTINGS)
 @click.option("--host", default=None, help="Interface to bind (default: VOICESCOUNT_HOST).")
 @click.option("--port", default=None, type=int, help="Port to bind (default: VOICESCOUNT_PORT).")
 @click.option("--workers", default=1, show_default=True, help="uvicorn worker processes.")

@@ -1188,10 +1188,23 @@ def load_metadata_file(path: Path | str) -> dict[str, Any]:
         raise InvalidInput(f"{path.name} is not UTF-8 text: {exc.reason}.") from exc
     suffix = path.suffix.lower()
     as_json = suffix == ".json" or (suffix not in {".yaml", ".yml"} and text.lstrip()[:1] == "{")
-    data = _read_json(path.name, text) if as_json else _read_yaml(path.name, text)
+    return parse_metadata_text(text, path.name, as_json=as_json)
+
+
+def parse_metadata_text(
+    text: str, name: str = "The metadata", *, as_json: bool = False
+) -> dict[str, Any]:
+    """A metadata document sent as text (YAML, or JSON), unchecked; as :func:`load_metadata_file`.
+
+    Read with the same YAML rules as files, so that a document sent over HTTP keeps its dates
+    and codes as written (plain YAML would turn ``2023-08-01`` into a date and ``16.10`` into 16.1).
+    """
+    data = _read_json(name, text) if as_json else _read_yaml(name, text)
+    if data is None:
+        return {}
     if not isinstance(data, dict):
         raise InvalidInput(
-            f"{path.name} must hold a mapping of field names to values, not a {_kind_of(data)}.",
+            f"{name} must hold a mapping of field names to values, not a {_kind_of(data)}.",
             errors=[{"location": "", "message": "the document is not a mapping"}],
         )
     return data

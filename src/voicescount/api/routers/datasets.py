@@ -9,7 +9,6 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlmodel import Session
@@ -188,17 +187,18 @@ def get_version(
     return _version_public(session, intake.visible_version(session, principal, uid, number))
 
 
+def _metadata_text(raw: bytes | str, content_type: str = "") -> dict[str, Any]:
+    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+    if not text.strip():
+        return {}
+    # The metadata module's reader, as for files: plain yaml.safe_load would turn dates into
+    # date objects (which cannot be stored as JSON) and codes such as 16.10 into numbers.
+    as_json = "json" in content_type if content_type else text.lstrip().startswith("{")
+    return methodology.parse_metadata_text(text, as_json=as_json)
+
+
 async def _metadata_body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    content_type = request.headers.get("content-type", "application/json")
-    try:
-        data = yaml.safe_load(raw) if raw else {}
-    except yaml.YAMLError as exc:
-        kind = "YAML" if "yaml" in content_type else "JSON"
-        raise InvalidInput(f"The metadata is not valid {kind}: {exc}") from exc
-    if not isinstance(data, dict):
-        raise InvalidInput("The metadata must be an object (a mapping of fields).")
-    return data
+    return _metadata_text(await request.body(), request.headers.get("content-type", ""))
 
 
 @router.put(
@@ -553,15 +553,7 @@ async def validate_standalone(
 ) -> Response:
     form = await request.form(max_files=1, max_fields=10)
     metadata_text = form.get("metadata")
-    metadata: dict[str, Any] = {}
-    if isinstance(metadata_text, str) and metadata_text.strip():
-        try:
-            loaded = yaml.safe_load(metadata_text)
-        except yaml.YAMLError as exc:
-            raise InvalidInput(f"The metadata is not valid YAML or JSON: {exc}") from exc
-        if not isinstance(loaded, dict):
-            raise InvalidInput("The metadata must be an object (a mapping of fields).")
-        metadata = loaded
+    metadata = _metadata_text(metadata_text) if isinstance(metadata_text, str) else {}
     with tempfile.TemporaryDirectory() as tmp:
         blob, upload_request = await _receive(
             request,
