@@ -8,7 +8,7 @@ VOICESCOUNT_HOST ?= 127.0.0.1
 VOICESCOUNT_PORT ?= 8000
 export VOICESCOUNT_HOST VOICESCOUNT_PORT
 
-.PHONY: install run migrate load serve test check format clean
+.PHONY: install run migrate load serve test check format bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "voicescount needs Python 3.11 or newer (set PYTHON=python3.x)")'
@@ -27,8 +27,12 @@ migrate: install
 load: migrate
 	$(BIN)/voicescount registry load
 
+## Load the demo datasets of the five pilot coalitions (idempotent).
+demo: load
+	$(BIN)/voicescount demo load
+
 ## Set up everything and serve on $(VOICESCOUNT_HOST):$(VOICESCOUNT_PORT).
-run: load
+run: demo
 	$(BIN)/voicescount serve
 
 serve: install
@@ -39,12 +43,17 @@ test: install
 	$(BIN)/python -m pytest
 
 check: install
-	$(BIN)/ruff check src tests scripts
-	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/ruff check src tests scripts bench
+	$(BIN)/ruff format --check src tests scripts bench
 
 format: install
-	$(BIN)/ruff check --fix src tests scripts
-	$(BIN)/ruff format src tests scripts
+	$(BIN)/ruff check --fix src tests scripts bench
+	$(BIN)/ruff format src tests scripts bench
+
+## Intake speed on SQLite and PostgreSQL beside sdmx1 (docs/performance.md); BENCH_ARGS adds options.
+BENCH_ROWS ?= 1000000
+bench: install
+	$(BIN)/python bench/intake.py --rows $(BENCH_ROWS) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
