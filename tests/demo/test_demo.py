@@ -79,17 +79,18 @@ def _check_only_reported_figures_lack_the_illustrative_comment(session: Session)
     assert len(stored) == sum(obs for obs, _ in EXPECTED_COUNTS.values())
     facts_seen = {}
     for observation in stored:
-        key = (observation.series, observation.sex)
+        dimensions = observation.dimensions
+        key = (dimensions["SERIES"], dimensions["SEX"])
         if key in FACTS:
             facts_seen[key] = (
                 observation.obs_value,
                 observation.unit_measure,
                 observation.unweighted_n,
             )
-            assert observation.comment_obs
-            assert observation.comment_obs.startswith("Reported by the coalition")
+            comment = observation.attribute("COMMENT_OBS")
+            assert comment and comment.startswith("Reported by the coalition")
         else:
-            assert observation.comment_obs == ILLUSTRATIVE_COMMENT, key
+            assert observation.attribute("COMMENT_OBS") == ILLUSTRATIVE_COMMENT, key
     # India: ~42% of households in kutcha houses (n about 1,000) and 14 days of work a month;
     # Viet Nam: 40% took part in local SDG planning, of 400 people surveyed.
     assert facts_seen == FACTS

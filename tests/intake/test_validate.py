@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -137,14 +138,11 @@ def test_a_good_row_becomes_an_observation_tuple() -> None:
     (result,), sink, validator = run([row()])
     assert sink.errors == 0
     assert result is not None
-    version_id, upload_id, number, key, *rest = result
+    version_id, upload_id, number, key, period, value, unit, mult, status, count, others = result
     assert (version_id, upload_id, number) == (7, 3, 2)
     assert key == "A.N.SP_DYN_MRBF18.KE-28.F._T._T._T._T._T._T._T._T._T._T"
-    dims = rest[:15]
-    period, value, unit, mult, status = rest[15:20]
-    assert dims[3] == "KE-28" and dims[4] == "F"
-    assert (period, value, unit, mult, status) == ("2023", 23.5, "PT", "0", "A")
-    assert rest[20:22] == [None, 120]  # NATURE, UNWEIGHTED_N
+    assert (period, value, unit, mult, status, count) == ("2023", 23.5, "PT", "0", "A", 120)
+    assert others is None  # no rare attributes on this row
     summary = validator.summary()
     assert summary["automatic_mappings"] == {
         "REF_AREA": {"Mombasa County": "KE-28"},
@@ -200,7 +198,7 @@ def test_a_missing_value_is_fine_with_a_status_saying_why() -> None:
     columns = [*COLUMNS, "Status"]
     (result,), sink, _ = run([row(Value="", Status="O")], columns=columns)
     assert sink.errors == 0 and result is not None
-    assert result[4 + 15 + 1] is None  # OBS_VALUE
+    assert result[5] is None  # OBS_VALUE
 
 
 def test_missing_dimension_and_unknown_columns() -> None:
@@ -261,3 +259,49 @@ def test_the_csv_report_has_every_issue(tmp_path: Path) -> None:
     assert len(lines) == 31
     assert lines[1].startswith("2,Value,OBS_VALUE,x,error,not-numeric,")
     assert sink.errors == 30
+
+
+def test_the_fast_path_gives_exactly_what_the_full_checks_give() -> None:
+    rows = [
+        row(),
+        row(Gender="Men", Value="5"),
+        row(County="KE-30", Value="18.25", Respondents=""),
+        row(),  # a repeat: this one takes the fast path
+        row(Gender="Men", Value="5"),
+        row(Value="1e1"),
+        row(Value="101"),  # percentage out of range: must still be caught
+        row(Gender="Wazee"),  # unknown: must still be caught
+    ]
+    fast_out, fast_sink, fast = run(rows)
+    assert fast._fast
+
+    sink = IssueSink()
+    plan = plan_columns(COLUMNS, MappingProfile(), sink)
+    slow = RowValidator(
+        plan=plan,
+        codebooks=_books(),
+        profile=MappingProfile(),
+        context=CONTEXT,
+        sink=sink,
+        version_id=7,
+        upload_id=3,
+    )
+    slow._fast = False
+    slow_out = [slow.validate(SourceRow(i + 2, r)) for i, r in enumerate(rows)]
+    assert fast_out == slow_out
+    assert [i.as_dict() for i in fast_sink.first] == [i.as_dict() for i in sink.first]
+    assert fast.summary() == slow.summary()
+
+
+def test_rare_attributes_travel_as_json() -> None:
+    columns = [*COLUMNS, "Comment", "Lower bound", "Upper bound"]
+    (result,), sink, _ = run(
+        [row(Comment="Mombasa wards 3–5 only", **{"Lower bound": "20", "Upper bound": "27"})],
+        columns=columns,
+    )
+    assert sink.errors == 0 and result is not None
+    assert json.loads(result[10]) == {
+        "COMMENT_OBS": "Mombasa wards 3–5 only",
+        "LOWER_BOUND": 20.0,
+        "UPPER_BOUND": 27.0,
+    }

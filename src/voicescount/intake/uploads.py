@@ -216,7 +216,7 @@ def _run(
 
 
 #: Positions in an observation tuple (see storage.observations.INSERT_COLUMNS).
-_ROW, _KEY, _PERIOD = 2, 3, 19
+_ROW, _KEY, _PERIOD = 2, 3, 4
 
 
 def _count_checking_duplicates(rows: Iterator[tuple[Any, ...]], sink: IssueSink) -> int:
@@ -244,10 +244,7 @@ def _count_checking_duplicates(rows: Iterator[tuple[Any, ...]], sink: IssueSink)
 
 
 def _report_duplicates(session: Session, version_id: int, sink: IssueSink) -> None:
-    for duplicate in observations.duplicate_keys(session, version_id):
-        rows = observations.rows_for_key(
-            session, version_id, duplicate["series_key"], duplicate["time_period"]
-        )
+    for series_key, period, rows in observations.duplicates(session, version_id):
         first_row, first_upload = rows[0]
         for row_number, upload_id in rows[1:]:
             where = "this file" if upload_id == first_upload else f"upload {first_upload}"
@@ -256,7 +253,7 @@ def _report_duplicates(session: Session, version_id: int, sink: IssueSink) -> No
                     row_number,
                     None,
                     None,
-                    f"{duplicate['series_key']} {duplicate['time_period']}",
+                    f"{series_key} {period}",
                     "duplicate-key",
                     f"same series key and TIME_PERIOD as row {first_row} of {where}; each "
                     "observation may appear once per version",

@@ -114,14 +114,15 @@ class Resolver:
         self.codebook = codebook
         self.exact = dict(profile_values or {})
         self.normalised = {normalise(k): v for k, v in self.exact.items()}
-        self._cache: dict[str, Resolution] = {}
+        #: Outcome per distinct raw value seen (read directly by the validator's fast path).
+        self.cache: dict[str, Resolution] = {}
 
     def __call__(self, raw: str) -> Resolution:
-        found = self._cache.get(raw)
+        found = self.cache.get(raw)
         if found is None:
             found = self._resolve(raw)
-            if len(self._cache) < 100_000:
-                self._cache[raw] = found
+            if len(self.cache) < 100_000:
+                self.cache[raw] = found
         return found
 
     def _resolve(self, raw: str) -> Resolution:

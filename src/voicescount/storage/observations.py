@@ -7,34 +7,33 @@ paths run inside the caller's transaction, so an upload is stored all or nothing
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import Session
 
-from voicescount.storage.tables.intake import DIMENSION_COLUMNS
+from voicescount.storage.tables.intake import DIMENSIONS, OTHER_ATTRIBUTES
 
-#: Column order of the tuples validation produces and these functions store.
+#: Column order of the tuples validation produces and these functions store. ``attributes`` is
+#: JSON text (or None); see ``storage.tables.intake.Observation``.
 INSERT_COLUMNS: tuple[str, ...] = (
     "version_id",
     "upload_id",
     "row_number",
     "series_key",
-    *DIMENSION_COLUMNS,
     "time_period",
     "obs_value",
     "unit_measure",
     "unit_mult",
     "obs_status",
-    "nature",
     "unweighted_n",
-    "lower_bound",
-    "upper_bound",
-    "comment_obs",
-    "time_detail",
-    "source_detail",
+    "attributes",
 )
+
+#: What :func:`stream` reads by default: everything but the version and upload.
+READ_COLUMNS: tuple[str, ...] = (*INSERT_COLUMNS[2:], "conf_status")
 
 BATCH = 10_000
 
@@ -84,32 +83,32 @@ def _executemany(connection: Any, rows: Iterable[tuple[Any, ...]]) -> int:
     return count
 
 
-def duplicate_keys(session: Session, version_id: int, limit: int = 1000) -> list[dict[str, Any]]:
-    """Observations of a version that share series key and period: each with their row numbers."""
-    rows = session.execute(
+def duplicates(
+    session: Session, version_id: int, limit: int = 1000
+) -> list[tuple[str, str, list[tuple[int, int | None]]]]:
+    """Keys (series key, period) held more than once in a version, each with every
+    (row number, upload id) holding it, in upload and row order; at most ``limit`` keys.
+
+    One grouping pass and one join, rather than a query per key: the table is indexed for
+    appending (by version and id), not by key, so that storing stays fast.
+    """
+    result = session.execute(
         text(
-            "SELECT series_key, time_period, COUNT(*) AS n, MIN(row_number) AS first_row, "
-            "MAX(row_number) AS last_row FROM observation WHERE version_id = :version "
+            "SELECT o.series_key, o.time_period, o.row_number, o.upload_id FROM observation o "
+            "JOIN (SELECT series_key, time_period FROM observation WHERE version_id = :version "
             "GROUP BY series_key, time_period HAVING COUNT(*) > 1 "
-            "ORDER BY MIN(row_number) LIMIT :limit"
+            "ORDER BY MIN(row_number) LIMIT :limit) d "
+            "ON o.series_key = d.series_key AND o.time_period = d.time_period "
+            "WHERE o.version_id = :version "
+            "ORDER BY o.series_key, o.time_period, o.upload_id, o.row_number"
         ),
         {"version": version_id, "limit": limit},
     )
-    return [dict(row._mapping) for row in rows]
-
-
-def rows_for_key(
-    session: Session, version_id: int, series_key: str, time_period: str
-) -> list[tuple[int, int | None]]:
-    """(row number, upload id) of every observation with this key, in row order."""
-    result = session.execute(
-        text(
-            "SELECT row_number, upload_id FROM observation WHERE version_id = :version "
-            "AND series_key = :key AND time_period = :period ORDER BY upload_id, row_number"
-        ),
-        {"version": version_id, "key": series_key, "period": time_period},
-    )
-    return [(row[0], row[1]) for row in result]
+    grouped: dict[tuple[str, str], list[tuple[int, int | None]]] = {}
+    for series_key, period, row_number, upload_id in result:
+        grouped.setdefault((series_key, period), []).append((row_number, upload_id))
+    ordered = sorted(grouped.items(), key=lambda item: min(r for r, _ in item[1]))
+    return [(key, period, rows) for (key, period), rows in ordered]
 
 
 def count(session: Session, version_id: int) -> int:
@@ -143,7 +142,7 @@ def copy_version(session: Session, source_version: int, target_version: int) -> 
 
 
 def stream(
-    session: Session, version_id: int, columns: tuple[str, ...] = INSERT_COLUMNS[2:]
+    session: Session, version_id: int, columns: tuple[str, ...] = READ_COLUMNS
 ) -> Iterator[tuple[Any, ...]]:
     """Observations of a version in storage order, fetched in batches (memory stays flat)."""
     result = session.execute(
@@ -154,6 +153,32 @@ def stream(
     )
     for row in result:
         yield tuple(row)
+
+
+def expand_columns() -> tuple[str, ...]:
+    """The keys of :func:`expand`'s result, in a stable order."""
+    return (
+        "row_number",
+        *(d.lower() for d in DIMENSIONS),
+        *(c for c in READ_COLUMNS[2:] if c != "attributes"),
+        *(a.lower() for a in OTHER_ATTRIBUTES),
+    )
+
+
+def expand(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored row (``READ_COLUMNS`` as a mapping) with its series key split into dimensions
+    and its JSON attributes spread out, keyed by lower-case component id."""
+    expanded: dict[str, Any] = {"row_number": row["row_number"]}
+    expanded.update(zip((d.lower() for d in DIMENSIONS), row["series_key"].split("."), strict=True))
+    for column in READ_COLUMNS[2:]:
+        if column != "attributes":
+            expanded[column] = row[column]
+    attributes = row.get("attributes")
+    if isinstance(attributes, str):
+        attributes = json.loads(attributes)
+    for attribute_id, value in (attributes or {}).items():
+        expanded[attribute_id.lower()] = value
+    return expanded
 
 
 def digest(session: Session, version_id: int) -> str:

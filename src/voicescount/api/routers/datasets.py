@@ -296,15 +296,18 @@ def get_observations(
     handle = intake.visible_version(session, principal, uid, number)
     version_id = handle.version.id
     assert version_id is not None
-    columns = observations.INSERT_COLUMNS[2:]
     rows = []
-    for index, row in enumerate(observations.stream(session, version_id, columns)):
+    names = observations.READ_COLUMNS
+    for index, row in enumerate(observations.stream(session, version_id)):
         if index >= offset + limit:
             break
         if index >= offset:
-            rows.append(list(row))
+            rows.append(observations.expand(dict(zip(names, row, strict=True))))
+    columns = list(observations.expand_columns())
     return ObservationsPublic(
-        total=observations.count(session, version_id), columns=list(columns), data=rows
+        total=observations.count(session, version_id),
+        columns=columns,
+        data=[[row.get(column) for column in columns] for row in rows],
     )
 
 

@@ -131,15 +131,17 @@ class TidyCsvParser:
         return ","
 
     def _records(self) -> Iterator[tuple[int, list[str]]]:
-        """Non-blank records with the line each starts on."""
+        """Non-blank records, cells stripped once, with the line each starts on."""
         end = 0
+        strip = str.strip
         try:
             with self._open() as f:
                 reader = csv.reader(f, delimiter=self.delimiter)
                 for cells in reader:
                     start, end = end + 1, reader.line_num
-                    if any(cell.strip() for cell in cells):
-                        yield start, cells
+                    stripped = list(map(strip, cells))
+                    if any(stripped):
+                        yield start, stripped
         except UnicodeDecodeError:
             raise decode_error(self.path, self.encoding) from None
         except csv.Error as exc:
@@ -162,7 +164,7 @@ class TidyCsvParser:
     def _row(self, number: int, cells: list[str]) -> SourceRow:
         names = self._plain_names
         if names is not None and len(cells) == len(names):
-            return SourceRow(number, dict(zip(names, map(str.strip, cells), strict=True)))
+            return SourceRow(number, cells=cells, names=names)
         return SourceRow(number, row_values(self._names, cells, self.delimiter))
 
     # --- Parser ----------------------------------------------------------------------------
