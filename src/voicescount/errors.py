@@ -2,6 +2,8 @@
 
 * VoicescountError                 — base; ``code`` is stable and documented
   * NotFound                       — no such thing, or not visible to the caller (drafts never leak)
+  * NoResults                      — a valid data query that matches no published observation
+  * NotAcceptable                  — no representation offered matches the Accept header
   * AuthenticationRequired         — no credentials, or credentials that do not identify anyone
   * PermissionDenied               — identified, but the role or organisation may not do this
   * Conflict                       — the request clashes with the current state (duplicate, frozen…)
@@ -128,4 +130,21 @@ class UploadRejected(InvalidInput):
         "errors. 'errors' lists each with its row, column, value and suggested codes; "
         "'report_url' gives the full report as CSV. Fix the file (or the mapping profile) and "
         "upload it again."
+    )
+
+
+class NoResults(VoicescountError):
+    """A valid data query matching no data (SDMX-REST 1.5: 404 with code 100; 2.x: 204)."""
+
+    code = "no-results"
+    title = "No results"
+    description = "The query is well formed but no published observation matches it."
+
+
+class NotAcceptable(VoicescountError):
+    code = "not-acceptable"
+    title = "Not acceptable"
+    description = (
+        "None of the representations the Accept header (or format=) asks for is offered here; "
+        "'errors' lists those that are."
     )

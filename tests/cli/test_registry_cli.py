@@ -12,7 +12,7 @@ def test_load_reports_what_it_loaded_and_is_idempotent(fresh_cli: Invoke) -> Non
     first = fresh_cli("registry", "load")
     assert first.exit_code == 0, first.output
     assert "global: 23 added, 0 replaced, 0 unchanged" in first.output
-    assert "voicescount: 9 added" in first.output
+    assert "voicescount: 45 added" in first.output
     assert "17 goals" in first.output and "169 targets" in first.output
     second = fresh_cli("registry", "load")
     assert second.exit_code == 0

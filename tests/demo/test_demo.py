@@ -17,10 +17,10 @@ from voicescount.config import get_settings
 from voicescount.demo import loader
 from voicescount.demo.loader import ILLUSTRATIVE_COMMENT, PILOTS, DemoResult, load_demo
 from voicescount.errors import UploadRejected
-from voicescount.intake import service as intake
 from voicescount.intake.lookup import RegistryVocabulary
 from voicescount.intake.metadata import check_metadata
 from voicescount.provenance import audit
+from voicescount.publishing import service as publishing
 from voicescount.registry.service import load_registry
 from voicescount.storage.blobs import BlobStore
 from voicescount.storage.tables import (
@@ -168,10 +168,10 @@ def test_the_demo_submits_a_dataset_for_every_pilot_honestly(fresh_store: Store)
         assert [r.pilot for r in results] == list(PILOTS)
         for result in results:
             assert result.status == loader.LOADED, result
-            assert (result.state, result.version) == (intake.SUBMITTED, 1)
+            assert (result.state, result.version) == (publishing.PUBLISHED, 1)
             assert (result.observations, result.findings) == EXPECTED_COUNTS[result.pilot]
             version = _demo_version(session, result)
-            assert version.state == intake.SUBMITTED and version.content_hash
+            assert version.state == publishing.PUBLISHED and version.content_hash
             assert version.submitted_by == f"key:demo-{result.organisation}"
             assert version.observation_count == result.observations
             stored_findings = session.exec(
@@ -301,7 +301,7 @@ def test_the_command_prints_one_line_per_pilot(
         lines = first.stdout.splitlines()
         assert [line.split()[0] for line in lines] == list(PILOTS)
         nepal = lines[PILOTS.index("nepal")].split()
-        assert nepal[1].startswith("ds-") and nepal[2:4] == ["v1", "submitted"]
+        assert nepal[1].startswith("ds-") and nepal[2:4] == ["v1", "published"]
         assert "18 observations" in lines[3] and "0 findings" in lines[3]
         again = runner.invoke(demo, ["load"], catch_exceptions=False)
         assert again.exit_code == 0

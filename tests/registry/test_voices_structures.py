@@ -117,7 +117,8 @@ def test_loading_twice_changes_nothing(store: Store) -> None:
         after = len(repository.find_artefacts(session))
     assert before == after
     assert report["global"]["added"] == [] and report["voicescount"]["added"] == []
-    assert len(report["voicescount"]["unchanged"]) == 9
+    # 9 codelists, concept scheme and DSD; the SDG category scheme; 18 flows; 17 categorisations.
+    assert len(report["voicescount"]["unchanged"]) == 45
 
 
 def test_a_configured_agency_owns_the_community_structures(fresh_store: Store) -> None:
@@ -126,3 +127,74 @@ def test_a_configured_agency_owns_the_community_structures(fresh_store: Store) -
         view = _view(session, ArtefactType.DATASTRUCTURE, "KNBS_CITIZEN", voices.DSD_ID)
     codelists = {c.component_id: c.codelist for c in view.components}
     assert codelists["REF_AREA"] == "KNBS_CITIZEN:CL_AREA(1.0.0)"
+
+
+def test_dataflows_for_all_goals_and_each_goal(session: Session) -> None:
+    flows = {
+        row.artefact_id: row
+        for row in repository.find_artefacts(
+            session, artefact_type=ArtefactType.DATAFLOW.value, agency=AGENCY, latest=True
+        )
+    }
+    assert voices.FLOW_ID in flows
+    assert {f"{voices.FLOW_ID}_G{g:02d}" for g in range(1, 18)} <= set(flows)
+    dsd = _view(session, ArtefactType.DATASTRUCTURE, AGENCY, voices.DSD_ID).artefact
+    assert flows[voices.FLOW_ID].details == {
+        "structure": f"{AGENCY}:{voices.DSD_ID}({dsd.version})"
+    }
+
+
+def test_goals_and_targets_are_a_category_scheme_with_flows_under_goals(session: Session) -> None:
+    scheme = _view(session, ArtefactType.CATEGORYSCHEME, AGENCY, voices.CATEGORY_SCHEME_ID)
+    assert scheme.item_count == 17 + 169
+    items = {item.item_id: item for item in scheme.items}
+    assert items["TARGET_5_3"].parent_id == "GOAL_5"
+    assert "Child" not in items["GOAL_5"].names["en"]  # goal 5 is gender equality
+    categorisation = _view(
+        session, ArtefactType.CATEGORISATION, AGENCY, f"CAT_{voices.FLOW_ID}_G05"
+    ).artefact
+    assert categorisation.details["category"].endswith(".GOAL_5")
+    assert categorisation.details["artefact"]["ref"].startswith(f"{AGENCY}:{voices.FLOW_ID}_G05(")
+
+
+def test_a_community_series_makes_a_new_generation(fresh_store: Store, make_actor) -> None:
+    from voicescount.access import service as access
+    from voicescount.intake import service as intake
+    from voicescount.types import OrgKind, Role
+
+    with fresh_store.session() as session:
+        registry.load_registry(session, agency=AGENCY)
+        access.create_organisation(
+            session, slug="LNOB_T", name="T", kind=OrgKind.DATA_PROVIDER, country="NP"
+        )
+        issued = access.create_key(
+            session, organisation_slug="LNOB_T", role=Role.SUBMITTER, holder="x"
+        )
+        principal = access.authenticate(session, issued.token)
+        assert voices.current_generation(session, AGENCY) == 0
+        for number in (1, 2):
+            intake.define_series(
+                session,
+                principal,
+                code=f"LNOB_T_SC0{number}",
+                name=f"Scorecard item {number}",
+                sdg_target="5.5",
+                unit_measure="SCORE",
+            )
+        # Defining series does not touch the registry; the next store (at publication or load)
+        # makes one generation for all of them.
+        assert voices.current_generation(session, AGENCY) == 0
+        registry.store_own_structures(session, AGENCY)
+        assert voices.current_generation(session, AGENCY) == 1
+        registry.store_own_structures(session, AGENCY)
+        assert voices.current_generation(session, AGENCY) == 1
+        latest = _view(session, ArtefactType.CODELIST, AGENCY, "CL_SERIES")
+        assert latest.artefact.version == "1.1.0"
+        assert latest.item_count == 785
+        dsd = _view(session, ArtefactType.DATASTRUCTURE, AGENCY, voices.DSD_ID)
+        codelists = {c.component_id: c.codelist for c in dsd.components}
+        assert codelists["SERIES"] == f"{AGENCY}:CL_SERIES(1.1.0)"
+        old = registry.get_structure(session, ArtefactType.CODELIST, AGENCY, "CL_SERIES", "1.0.0")
+        assert old.item_count == 783  # the earlier generation is untouched
+        flow = _view(session, ArtefactType.DATAFLOW, AGENCY, voices.FLOW_ID).artefact
+        assert flow.version == "1.1.0"

@@ -23,6 +23,8 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 #: Error class → HTTP status. A test checks every subclass of VoicescountError is listed.
 STATUS_BY_ERROR: dict[type[errors.VoicescountError], int] = {
     errors.NotFound: 404,
+    errors.NoResults: 404,
+    errors.NotAcceptable: 406,
     errors.AuthenticationRequired: 401,
     errors.PermissionDenied: 403,
     errors.Conflict: 409,

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from voicescount.api.routers import datasets, mapping, organisations, sdg, structures
+from voicescount.api.routers import (
+    datasets,
+    mapping,
+    organisations,
+    releases,
+    sdg,
+    structures,
+)
 
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(organisations.router)
@@ -12,3 +19,4 @@ api_router.include_router(structures.router)
 api_router.include_router(sdg.router)
 api_router.include_router(datasets.router)
 api_router.include_router(mapping.router)
+api_router.include_router(releases.router)

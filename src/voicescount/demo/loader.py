@@ -37,6 +37,7 @@ from voicescount.errors import InvalidInput, NotFound, UploadRejected
 from voicescount.intake import service as intake
 from voicescount.intake import uploads
 from voicescount.intake.metadata import load_metadata_file
+from voicescount.publishing import service as publishing
 from voicescount.storage.blobs import BlobStore
 from voicescount.storage.tables import Dataset, DatasetVersion, Organisation
 from voicescount.types import OrgKind, Role
@@ -154,7 +155,7 @@ def read_pilots() -> list[Pilot]:
 
 
 def load_demo(session: Session, settings: Settings) -> list[DemoResult]:
-    """Load and submit the demo dataset of every pilot; a second run changes nothing.
+    """Load, submit and publish the demo dataset of every pilot; a second run changes nothing.
 
     Raises the service's error if a demo file does not pass its checks (an upload that fails
     validation raises :class:`UploadRejected` with the report's issues).
@@ -182,11 +183,25 @@ def _load_pilot(session: Session, settings: Settings, store: BlobStore, pilot: P
         holder="voicescount demo loader",
     )
 
+    assert steward is not None and steward.id is not None
+    approver = Principal(
+        key_id=f"demo-{steward.slug}",
+        organisation_id=steward.id,
+        organisation_slug=steward.slug,
+        organisation_kind=OrgKind.STEWARD,
+        role=Role.APPROVER,
+        holder="voicescount demo loader",
+    )
+
     dataset = _demo_dataset(session, principal, pilot.title)
     if dataset is not None:
         versions = intake.versions_of(session, dataset, principal)
         if any(v.state != intake.DRAFT for v in versions):
-            return _result(session, pilot, dataset, versions[-1], ALREADY_LOADED)
+            latest = versions[-1]
+            if latest.state == intake.SUBMITTED:  # an earlier run stopped before publishing
+                _publish(session, settings, approver, pilot, dataset.uid, latest.number)
+                session.refresh(latest)
+            return _result(session, pilot, dataset, latest, ALREADY_LOADED)
 
     _define_series(session, principal, pilot.series)
     if dataset is None:
@@ -199,12 +214,19 @@ def _load_pilot(session: Session, settings: Settings, store: BlobStore, pilot: P
         _upload(session, principal, handle, pilot, settings=settings, store=store)
     _add_findings(session, principal, handle, pilot.findings)
     handle = intake.submit(session, principal, uid, number)
-    # PUBLISHING HOOK: once review and publication exist, the demo statistics office
-    # (``steward``) reviews, decides and publishes this version here, acting through a demo
-    # approver principal (key id ``demo-<steward>``), so that `make run` shows published data
-    # too. The "already loaded" branch above must then publish a version that an older run
-    # left submitted.
+    _publish(session, settings, approver, pilot, uid, number)
+    session.refresh(handle.version)
     return _result(session, pilot, handle.dataset, handle.version, LOADED)
+
+
+def _publish(
+    session: Session, settings: Settings, approver: Principal, pilot: Pilot, uid: str, number: int
+) -> None:
+    """The demo statistics office publishes the version: numbers as complementary citizen data,
+    qualitative findings as contextual evidence. (The review issue will put screening, a rubric
+    and disclosure control before this.)"""
+    decision = "COMPLEMENTARY" if pilot.observations is not None else "CONTEXTUAL"
+    publishing.publish(session, approver, uid, number, decision=decision, agency=settings.agency_id)
 
 
 def _demo_organisation(

@@ -18,6 +18,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from voicescount.access.roles import Principal
+from voicescount.config import get_settings
 from voicescount.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from voicescount.intake import metadata as methodology
 from voicescount.intake.lookup import RegistryVocabulary
@@ -220,8 +221,6 @@ def set_metadata(
 
 
 def vocabulary_for(session: Session, handle: VersionHandle) -> RegistryVocabulary:
-    from voicescount.config import get_settings  # local: the agency is deployment-wide
-
     return RegistryVocabulary(
         session, get_settings().agency_id, organisation_id=handle.dataset.organisation_id
     )
@@ -521,8 +520,6 @@ def define_series(
         raise PermissionDenied("Community series are defined by coalitions' submitters.")
     organisation = session.get(Organisation, principal.organisation_id)
     assert organisation is not None
-    from voicescount.config import get_settings
-
     vocabulary = RegistryVocabulary(session, get_settings().agency_id, principal.organisation_id)
     prefix = series_prefix(organisation)
     problems = []
@@ -568,6 +565,8 @@ def define_series(
         unit_measure=unit_measure,
     )
     session.add(series)
+    # Publishing puts the series into the community CL_SERIES (one new generation for all the
+    # series defined since the last one); uploads accept it from now on.
     audit.append(
         session,
         actor=principal.actor,

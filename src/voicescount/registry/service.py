@@ -27,9 +27,7 @@ def load_structures(session: Session, *, agency: str, actor: str = "system") -> 
         resources.files("voicescount.registry.data").joinpath(GLOBAL_STRUCTURES_FILE).read_bytes()
     )
     global_report = importer.import_message(session, data, origin="sdg-global")
-    own_report = importer.store_records(
-        session, voices.build_records(session, agency), origin="voicescount"
-    )
+    own_report = store_own_structures(session, agency)
     changed = global_report.added + global_report.replaced + own_report.added + own_report.replaced
     if changed:
         audit.append(
@@ -44,6 +42,23 @@ def load_structures(session: Session, *, agency: str, actor: str = "system") -> 
         )
     session.commit()
     return {"global": global_report.as_dict(), "voicescount": own_report.as_dict()}
+
+
+def store_own_structures(session: Session, agency: str) -> ImportReport:
+    """voicescount's structures, in a new generation when coalitions defined new series.
+
+    Final artefacts never change: a community series added since the current generation makes
+    CL_SERIES differ, so CL_SERIES, the DSD, the dataflows and their categorisations are stored
+    again one minor version up (1.0.0 → 1.1.0), and the older versions stay as they were.
+    """
+    generation = voices.current_generation(session, agency)
+    records = voices.build_records(session, agency, generation or 0)
+    if generation is not None:
+        series = next(r for r in records if r.id == "CL_SERIES")
+        stored = repository.get_artefact(session, *series.key)
+        if stored is not None and stored.content_hash != series.content_hash():
+            records = voices.build_records(session, agency, generation + 1)
+    return importer.store_records(session, records, origin="voicescount")
 
 
 def load_registry(session: Session, *, agency: str, actor: str = "system") -> dict[str, Any]:

@@ -16,16 +16,18 @@ import csv
 from dataclasses import replace
 from importlib import resources
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from voicescount.errors import StructureError
 from voicescount.registry import repository
+from voicescount.registry.sdg import read_framework
 from voicescount.sdmx.structures import (
     ArtefactRecord,
     ComponentRecord,
     ItemRecord,
     short_ref,
 )
+from voicescount.storage.tables import CommunitySeries
 from voicescount.types import ArtefactType
 
 #: Final versions of our own structures are three-part (SDMX 3.0 semantic versioning).
@@ -39,6 +41,8 @@ GLOBAL_SERIES = ("IAEG-SDGs", "CL_SERIES", "1.14")
 
 DSD_ID = "DSD_SDG_COMMUNITY"
 CONCEPT_SCHEME_ID = "CS_COMMUNITY"
+CATEGORY_SCHEME_ID = "SDG"
+FLOW_ID = "DF_SDG_COMMUNITY"
 
 #: Codes for the SDMX confidentiality status (the SDMX cross-domain CL_CONF_STATUS).
 CONF_STATUS_CODES = [
@@ -237,16 +241,37 @@ def cust_breakdown_codelist(session: Session, agency: str) -> ArtefactRecord:
     )
 
 
-def series_codelist(session: Session, agency: str) -> ArtefactRecord:
+def series_codelist(session: Session, agency: str, version: str) -> ArtefactRecord:
+    """Every global SDG series, then every series a coalition defined (each under its target)."""
     base = _global_record(session, GLOBAL_SERIES, ArtefactType.CODELIST)
-    return _codelist(
+    items = [replace(item) for item in base.items]
+    for series in session.exec(select(CommunitySeries).order_by(col(CommunitySeries.code))):
+        items.append(
+            ItemRecord(
+                id=series.code,
+                names={"en": series.name},
+                descriptions={"en": series.description} if series.description else {},
+                annotations=[
+                    {"type": "CommunitySeries", "text": {"en": "defined by a coalition"}},
+                    {"type": "Target", "text": {"en": series.sdg_target}},
+                    *(
+                        [{"type": "Indicator", "text": {"en": ";".join(series.sdg_indicators)}}]
+                        if series.sdg_indicators
+                        else []
+                    ),
+                ],
+            )
+        )
+    record = _codelist(
         agency,
         "CL_SERIES",
         "SDG series and community series",
-        [replace(item) for item in base.items],
-        f"Every series of {short_ref(*GLOBAL_SERIES)}; supplementary series defined by "
-        "coalitions are added in later versions.",
+        items,
+        f"Every series of {short_ref(*GLOBAL_SERIES)}, then the series coalitions defined where no "
+        "global series fits (annotated CommunitySeries, with the SDG target they inform).",
     )
+    record.version = version
+    return record
 
 
 def concept_scheme(agency: str) -> ArtefactRecord:
@@ -272,10 +297,10 @@ def concept_scheme(agency: str) -> ArtefactRecord:
     )
 
 
-def community_dsd(session: Session, agency: str) -> ArtefactRecord:
+def community_dsd(session: Session, agency: str, version: str) -> ArtefactRecord:
     base = _global_record(session, GLOBAL_DSD, ArtefactType.DATASTRUCTURE)
     swapped = {
-        "SERIES": short_ref(agency, "CL_SERIES", VERSION),
+        "SERIES": short_ref(agency, "CL_SERIES", version),
         "REF_AREA": short_ref(agency, "CL_AREA", VERSION),
         "CUST_BREAKDOWN": short_ref(agency, "CL_CUST_BREAKDOWN", VERSION),
     }
@@ -303,7 +328,7 @@ def community_dsd(session: Session, agency: str) -> ArtefactRecord:
         type=ArtefactType.DATASTRUCTURE,
         agency=agency,
         id=DSD_ID,
-        version=VERSION,
+        version=version,
         names={"en": "SDG indicators: community-generated data"},
         descriptions={
             "en": f"The dimensions of {short_ref(*GLOBAL_DSD)} in the same order, with sub-national "
@@ -314,8 +339,134 @@ def community_dsd(session: Session, agency: str) -> ArtefactRecord:
     )
 
 
-def build_records(session: Session, agency: str) -> list[ArtefactRecord]:
-    """All of voicescount's own structures for ``agency``, in an order that resolves references."""
+def category_scheme(agency: str) -> ArtefactRecord:
+    """The SDG goals and their targets as a category scheme (IDs ``GOAL_5``, ``TARGET_5_3``)."""
+    framework = read_framework()
+    items = [
+        ItemRecord(
+            id=goal_category(goal["code"]),
+            names={"en": f"Goal {goal['code']}: {goal['short_title']}"},
+            descriptions={"en": goal["title"]},
+        )
+        for goal in framework["goals"]
+    ]
+    items += [
+        ItemRecord(
+            id=target_category(target["code"]),
+            parent=goal_category(target["goal"]),
+            names={"en": f"Target {target['code']}"},
+            descriptions={"en": target["title"]},
+        )
+        for target in framework["targets"]
+    ]
+    return ArtefactRecord(
+        type=ArtefactType.CATEGORYSCHEME,
+        agency=agency,
+        id=CATEGORY_SCHEME_ID,
+        version=VERSION,
+        names={"en": "Sustainable Development Goals and targets"},
+        descriptions={
+            "en": "The 17 goals and 169 targets of the global SDG indicator framework; voicescount's "
+            "dataflows are categorised under the goals they carry data for."
+        },
+        items=items,
+    )
+
+
+def goal_category(goal: str) -> str:
+    return f"GOAL_{goal}"
+
+
+def target_category(target: str) -> str:
+    return "TARGET_" + target.replace(".", "_")
+
+
+def goal_flow(goal: str) -> str:
+    return f"{FLOW_ID}_G{int(goal):02d}"
+
+
+def dataflows(agency: str, version: str) -> list[ArtefactRecord]:
+    """The flow of all community data, and one flow per SDG goal (data whose series inform it)."""
+    dsd = short_ref(agency, DSD_ID, version)
+    flows = [
+        ArtefactRecord(
+            type=ArtefactType.DATAFLOW,
+            agency=agency,
+            id=FLOW_ID,
+            version=version,
+            names={"en": "SDG indicators: community-generated data (all goals)"},
+            descriptions={
+                "en": "Every observation published by a statistics office from data submitted by "
+                "civil-society coalitions, with the producer, the review decision, "
+                "confidentiality, sample size and citation of each."
+            },
+            details={"structure": dsd},
+        )
+    ]
+    for goal in read_framework()["goals"]:
+        flows.append(
+            ArtefactRecord(
+                type=ArtefactType.DATAFLOW,
+                agency=agency,
+                id=goal_flow(goal["code"]),
+                version=version,
+                names={
+                    "en": f"Goal {goal['code']} ({goal['short_title']}): community-generated data"
+                },
+                details={"structure": dsd},
+            )
+        )
+    return flows
+
+
+def categorisations(agency: str, version: str) -> list[ArtefactRecord]:
+    scheme = short_ref(agency, CATEGORY_SCHEME_ID, VERSION)
+    return [
+        ArtefactRecord(
+            type=ArtefactType.CATEGORISATION,
+            agency=agency,
+            id=f"CAT_{goal_flow(goal['code'])}",
+            version=version,
+            names={"en": f"Goal {goal['code']} flow under goal {goal['code']}"},
+            details={
+                "category": f"{scheme}.{goal_category(goal['code'])}",
+                "artefact": {
+                    "type": ArtefactType.DATAFLOW.value,
+                    "ref": short_ref(agency, goal_flow(goal["code"]), version),
+                },
+            },
+        )
+        for goal in read_framework()["goals"]
+    ]
+
+
+def generation_version(generation: int) -> str:
+    """Version of the artefacts that change when coalitions define series: 1.0.0, 1.1.0, …"""
+    return f"1.{generation}.0"
+
+
+def current_generation(session: Session, agency: str) -> int | None:
+    """The newest generation of CL_SERIES in the store, or None before the first load."""
+    rows = repository.find_artefacts(
+        session,
+        artefact_type=ArtefactType.CODELIST.value,
+        agency=agency,
+        artefact_id="CL_SERIES",
+        latest=True,
+    )
+    if not rows:
+        return None
+    return int(rows[0].version.split(".")[1])
+
+
+def build_records(session: Session, agency: str, generation: int = 0) -> list[ArtefactRecord]:
+    """All of voicescount's own structures for ``agency``, in an order that resolves references.
+
+    ``generation`` versions what changes when coalitions define community series (CL_SERIES,
+    the DSD, the dataflows and their categorisations, at ``1.<generation>.0``); everything else
+    stays at 1.0.0.
+    """
+    version = generation_version(generation)
     return [
         _codelist(
             agency, "CL_CONF_STATUS", "Confidentiality status", _simple_codes(CONF_STATUS_CODES)
@@ -332,7 +483,10 @@ def build_records(session: Session, agency: str) -> list[ArtefactRecord]:
         ),
         area_codelist(session, agency),
         cust_breakdown_codelist(session, agency),
-        series_codelist(session, agency),
+        series_codelist(session, agency, version),
         concept_scheme(agency),
-        community_dsd(session, agency),
+        community_dsd(session, agency, version),
+        category_scheme(agency),
+        *dataflows(agency, version),
+        *categorisations(agency, version),
     ]

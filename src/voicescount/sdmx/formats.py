@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from voicescount.errors import VoicescountError
+from voicescount.errors import NotAcceptable
 
 
 class Flavour(StrEnum):
@@ -117,15 +117,6 @@ STRUCTURE_V2: tuple[MediaType, ...] = (STRUCTURE_JSON_20, STRUCTURE_ML_30, STRUC
 #: Generic types that mean "the default of this tree" (SDMX-REST 1.5 §4.6 and common practice).
 _GENERIC_XML = frozenset({"application/xml", "text/xml"})
 _WILDCARDS = frozenset({"*/*", "application/*"})
-
-
-class NotAcceptable(VoicescountError):
-    code = "not-acceptable"
-    title = "Not acceptable"
-    description = (
-        "None of the representations the Accept header (or format=) asks for is offered here; "
-        "'errors' lists those that are."
-    )
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # PostgreSQL's split_part, so the same SQL can cut series keys into dimensions on both.
+    dbapi_connection.create_function("split_part", 3, _split_part, deterministic=True)
+
+
+def _split_part(text: str | None, delimiter: str, position: int) -> str | None:
+    if text is None:
+        return None
+    parts = text.split(delimiter)
+    return parts[position - 1] if 0 < position <= len(parts) else ""
 
 
 def is_postgres(engine: Engine) -> bool:

@@ -142,12 +142,19 @@ def copy_version(session: Session, source_version: int, target_version: int) -> 
 
 
 def stream(
-    session: Session, version_id: int, columns: tuple[str, ...] = READ_COLUMNS
+    session: Session,
+    version_id: int,
+    columns: tuple[str, ...] = READ_COLUMNS,
+    *,
+    order: str = "storage",
 ) -> Iterator[tuple[Any, ...]]:
-    """Observations of a version in storage order, fetched in batches (memory stays flat)."""
+    """Observations of a version, fetched in batches (memory stays flat): in storage order, or
+    by series key and period (``order="key"``, as SDMX messages list them)."""
+    ordering = "series_key, time_period" if order == "key" else "id"
     result = session.execute(
         text(
-            f"SELECT {', '.join(columns)} FROM observation WHERE version_id = :version ORDER BY id"
+            f"SELECT {', '.join(columns)} FROM observation WHERE version_id = :version "
+            f"ORDER BY {ordering}"
         ).execution_options(yield_per=BATCH, stream_results=True),
         {"version": version_id},
     )

@@ -13,6 +13,7 @@ from voicescount.storage.tables.intake import (
     Observation,
     Upload,
 )
+from voicescount.storage.tables.publishing import PublishedObservation, Release
 from voicescount.storage.tables.registry import (
     DsdComponent,
     SdgGoal,
@@ -37,6 +38,8 @@ __all__ = [
     "MappingProfile",
     "Observation",
     "Organisation",
+    "PublishedObservation",
+    "Release",
     "SdgGoal",
     "SdgIndicator",
     "SdgSeries",

@@ -1,0 +1,486 @@
+"""Data queries over published releases, as streams of SDMX series for the writers.
+
+:func:`answer` resolves the dataflow and its DSD, picks the releases the query is about
+(current ones; or those valid at ``as_of``; or all, with history; or those changed since
+``updated_after``, withdrawals and supersessions as deletions), narrows the observations in SQL by
+series and area, and filters the rest of the key, the periods and first/last N while streaming.
+Nothing but one series is ever held in memory.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from voicescount.errors import InvalidInput, NoResults, NotFound, PayloadTooLarge
+from voicescount.intake import lookup
+from voicescount.intake.periods import InvalidPeriod, period_range
+from voicescount.registry import repository, voices
+from voicescount.sdmx.data import (
+    ALL_DIMENSIONS,
+    Action,
+    DataSetInfo,
+    DataStructure,
+    Header,
+    Observation,
+    Ref,
+    Series,
+)
+from voicescount.sdmx.structures import parse_ref
+from voicescount.storage import published
+from voicescount.storage.tables import (
+    CommunitySeries,
+    Organisation,
+    Release,
+    SdgIndicator,
+    SdgSeriesIndicator,
+    StructureArtefact,
+)
+from voicescount.storage.types import utcnow
+from voicescount.types import ArtefactType
+
+#: Attributes voicescount sets on every observation of a release, from the release itself.
+RELEASE_ATTRIBUTES = (
+    "PRODUCER_TYPE",
+    "REVIEW_DECISION",
+    "REVIEW_ORG",
+    "QUALITY_OUTCOME",
+    "CITATION_REF",
+)
+
+
+@dataclass(frozen=True)
+class DataQuery:
+    """A data query, whatever the URL tree it came from (SDMX-REST 1.5 or 2.x)."""
+
+    flow_agency: str | None
+    flow_id: str
+    flow_version: str | None
+    #: Allowed codes per series-key dimension (DSD order); ``None`` = any.
+    key: tuple[frozenset[str] | None, ...] | None = None
+    providers: frozenset[str] | None = None
+    start_period: str | None = None
+    end_period: str | None = None
+    updated_after: datetime | None = None
+    first_n: int | None = None
+    last_n: int | None = None
+    dimension_at_observation: str = "TIME_PERIOD"
+    include_history: bool = False
+    as_of: datetime | None = None
+
+
+@dataclass
+class DataAnswer:
+    header: Header
+    structure: DataStructure
+    datasets: Iterable[tuple[DataSetInfo, Iterable[Series]]]
+    last_modified: datetime | None
+    #: Observations the SQL filter selected (an upper bound of what is written).
+    observations: int = 0
+    flow: Ref | None = None
+    releases: list[str] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------------------------------
+# Structures
+
+
+def resolve_flow(session: Session, query: DataQuery, agency: str) -> StructureArtefact:
+    """The dataflow a query names; ``all``/``*``/missing agency and ``latest`` versions resolve."""
+    flow_agency = query.flow_agency if query.flow_agency not in (None, "*", "all", "ALL") else None
+    latest = query.flow_version in (None, "latest", "~", "+", "*", "LATEST")
+    rows = repository.find_artefacts(
+        session,
+        artefact_type=ArtefactType.DATAFLOW.value,
+        agency=flow_agency,
+        artefact_id=query.flow_id,
+        version=None if latest else query.flow_version,
+        latest=latest,
+    )
+    if not rows:
+        raise NotFound(
+            "dataflow",
+            f"{query.flow_agency or '*'}:{query.flow_id}({query.flow_version or 'latest'})",
+        )
+    ours = [r for r in rows if r.agency_id == agency]
+    return (ours or rows)[-1]
+
+
+def data_structure(session: Session, flow: StructureArtefact) -> DataStructure:
+    """The writer's view of the flow's DSD: dimensions in order, attributes by attachment."""
+    dsd_ref = parse_ref(flow.details["structure"])
+    row = repository.get_artefact(
+        session, ArtefactType.DATASTRUCTURE.value, dsd_ref.agency, dsd_ref.id, dsd_ref.version
+    )
+    if row is None or row.id is None:
+        raise NotFound("datastructure", str(dsd_ref))
+    components = repository.components(session, row.id)
+    dimensions = tuple(c.component_id for c in components if c.role == "dimension")
+    time = next((c.component_id for c in components if c.role == "time_dimension"), "TIME_PERIOD")
+    measure = next((c.component_id for c in components if c.role == "measure"), "OBS_VALUE")
+    observation, series, dataset = [], [], []
+    for component in components:
+        if component.role != "attribute":
+            continue
+        attachment = component.attachment
+        if attachment.get("level") == "observation":
+            observation.append(component.component_id)
+        elif "dimensions" in attachment:
+            series.append(component.component_id)
+        else:
+            dataset.append(component.component_id)
+    return DataStructure(
+        ref=Ref(dsd_ref.agency, dsd_ref.id, dsd_ref.version),
+        dimensions=dimensions,
+        time_dimension=time,
+        measure=measure,
+        dataset_attributes=tuple(dataset),
+        series_attributes=tuple(series),
+        observation_attributes=tuple(observation),
+    )
+
+
+def name_lookup(session: Session, flow: StructureArtefact) -> Any:
+    """``names(component, code)`` from the codelists of the flow's DSD (for SDMX-JSON labels)."""
+    dsd_ref = parse_ref(flow.details["structure"])
+    row = repository.get_artefact(
+        session, ArtefactType.DATASTRUCTURE.value, dsd_ref.agency, dsd_ref.id, dsd_ref.version
+    )
+    codelists = (
+        {c.component_id: c.codelist for c in repository.components(session, row.id) if c.codelist}
+        if row is not None and row.id is not None
+        else {}
+    )
+    items = {component: lookup.codelist_items(session, ref) for component, ref in codelists.items()}
+
+    def names(component: str, code: str) -> str | None:
+        found = items.get(component)
+        return found.names.get(code) if found is not None else None
+
+    return names
+
+
+# ------------------------------------------------------------------------------------------
+# Releases
+
+
+@dataclass(frozen=True)
+class ReleaseView:
+    """What the feed needs of a release."""
+
+    id: int
+    uid: str
+    provider: str
+    attributes: dict[str, str]
+    published_at: datetime
+    ended_at: datetime | None
+    action: Action = Action.INFORMATION
+
+
+def _release_views(session: Session, query: DataQuery, base_url: str) -> list[ReleaseView]:
+    statement = select(Release, Organisation).join(
+        Organisation, col(Organisation.id) == col(Release.organisation_id)
+    )
+    if query.providers is not None:
+        statement = statement.where(col(Organisation.slug).in_(sorted(query.providers)))
+    stewards = {o.id: o.name for o in session.exec(select(Organisation))}
+    views = []
+    for release, provider in session.exec(statement.order_by(col(Release.id))):
+        attributes = {
+            "PRODUCER_TYPE": release.producer_type,
+            "REVIEW_DECISION": release.decision,
+            "CITATION_REF": f"{base_url.rstrip('/')}/api/v1/releases/{release.uid}",
+        }
+        if release.steward_id is not None and release.steward_id in stewards:
+            attributes["REVIEW_ORG"] = stewards[release.steward_id]
+        if release.quality_outcome:
+            attributes["QUALITY_OUTCOME"] = release.quality_outcome
+        views.append(
+            ReleaseView(
+                id=release.id,  # type: ignore[arg-type]
+                uid=release.uid,
+                provider=provider.slug,
+                attributes=attributes,
+                published_at=release.published_at,
+                ended_at=release.ended_at,
+            )
+        )
+    return _in_scope(views, query)
+
+
+def _in_scope(views: list[ReleaseView], query: DataQuery) -> list[ReleaseView]:
+    now = utcnow()
+    if query.updated_after is not None:
+        since = query.updated_after
+        ended = [
+            _with_action(v, Action.DELETE)
+            for v in views
+            if v.ended_at is not None and v.ended_at > since and v.published_at <= since
+        ]
+        added = [
+            _with_action(v, Action.REPLACE)
+            for v in views
+            if v.published_at > since and v.ended_at is None
+        ]
+        return ended + added
+    if query.include_history:
+        return [v for v in views if v.published_at <= now]
+    moment = query.as_of or now
+    return [
+        v for v in views if v.published_at <= moment and (v.ended_at is None or v.ended_at > moment)
+    ]
+
+
+def _with_action(view: ReleaseView, action: Action) -> ReleaseView:
+    return ReleaseView(
+        view.id, view.uid, view.provider, view.attributes, view.published_at, view.ended_at, action
+    )
+
+
+def last_change(session: Session) -> datetime | None:
+    """When published data last changed (a release, a supersession or a withdrawal)."""
+    values = session.exec(
+        select(
+            func.max(Release.published_at),
+            func.max(Release.superseded_at),
+            func.max(Release.withdrawn_at),
+        )
+    ).one()
+    moments = [v for v in values if v is not None]
+    if not moments:
+        return None
+    return max(_aware(m) for m in moments)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# ------------------------------------------------------------------------------------------
+# Series filters
+
+
+def goal_series(session: Session, goal: str) -> frozenset[str]:
+    """Series that inform a goal: global series of its indicators, community series of its targets."""
+    statement = (
+        select(SdgSeriesIndicator.series_code)
+        .join(SdgIndicator, col(SdgIndicator.code) == col(SdgSeriesIndicator.indicator_code))
+        .where(SdgIndicator.goal_code == goal)
+    )
+    codes = set(session.exec(statement))
+    for series in session.exec(select(CommunitySeries)):
+        if series.sdg_target.split(".")[0] == goal:
+            codes.add(series.code)
+    return frozenset(codes)
+
+
+def flow_series(session: Session, flow: StructureArtefact) -> frozenset[str] | None:
+    """The series a goal flow carries (``None`` for the flow of all goals)."""
+    prefix = f"{voices.FLOW_ID}_G"
+    if not flow.artefact_id.startswith(prefix):
+        return None
+    return goal_series(session, str(int(flow.artefact_id[len(prefix) :])))
+
+
+class _PeriodWindow:
+    def __init__(self, start: str | None, end: str | None) -> None:
+        try:
+            self.start = period_range(start)[0] if start else None
+            self.end = period_range(end)[1] if end else None
+        except InvalidPeriod as exc:
+            raise InvalidInput(str(exc)) from exc
+        self._cache: dict[str, bool] = {}
+
+    @property
+    def open(self) -> bool:
+        return self.start is None and self.end is None
+
+    def admits(self, period: str) -> bool:
+        found = self._cache.get(period)
+        if found is None:
+            try:
+                first, last = period_range(period)
+                found = (self.start is None or last >= self.start) and (
+                    self.end is None or first <= self.end
+                )
+            except InvalidPeriod:
+                found = False
+            self._cache[period] = found
+        return found
+
+
+def _key_matcher(key: tuple[frozenset[str] | None, ...] | None) -> Any:
+    if key is None or all(part is None for part in key):
+        return None
+    cache: dict[str, bool] = {}
+
+    def matches(series_key: str) -> bool:
+        found = cache.get(series_key)
+        if found is None:
+            codes = series_key.split(".")
+            found = all(
+                allowed is None or code in allowed
+                for code, allowed in zip(codes, key, strict=False)
+            )
+            cache[series_key] = found
+        return found
+
+    return matches
+
+
+# ------------------------------------------------------------------------------------------
+# The answer
+
+
+def answer(
+    session: Session,
+    query: DataQuery,
+    *,
+    agency: str,
+    base_url: str,
+    max_observations: int,
+    sender: str,
+) -> DataAnswer:
+    """Everything to write a data message for ``query``; :class:`NoResults` if it matches none."""
+    flow = resolve_flow(session, query, agency)
+    structure = data_structure(session, flow)
+    if query.key is not None and len(query.key) != len(structure.dimensions):
+        raise InvalidInput(
+            f"The key has {len(query.key)} parts; {flow.artefact_id} has "
+            f"{len(structure.dimensions)} dimensions ({'.'.join(structure.dimensions)})."
+        )
+    releases = _release_views(session, query, base_url) if flow.agency_id == agency else []
+    by_id = {r.id: r for r in releases}
+    allowed_series = flow_series(session, flow)
+    key = query.key or tuple(None for _ in structure.dimensions)
+    series_position = (
+        structure.dimensions.index("SERIES") if "SERIES" in structure.dimensions else None
+    )
+    area_position = (
+        structure.dimensions.index("REF_AREA") if "REF_AREA" in structure.dimensions else None
+    )
+    wanted_series = key[series_position] if series_position is not None else None
+    if allowed_series is not None:
+        wanted_series = allowed_series if wanted_series is None else wanted_series & allowed_series
+    filter_ = published.Filter(
+        release_ids=list(by_id),
+        series=wanted_series,
+        ref_areas=key[area_position] if area_position is not None else None,
+    )
+    total = published.count(session, filter_)
+    if total > max_observations:
+        raise PayloadTooLarge(
+            f"The query matches {total:,} observations; this service answers at most "
+            f"{max_observations:,} at once. Narrow it by key, provider or period."
+        )
+    flow_ref = Ref(flow.agency_id, flow.artefact_id, flow.version)
+    header = Header(
+        id=f"VC{utcnow():%Y%m%d%H%M%S%f}",
+        prepared=utcnow(),
+        sender=sender,
+        flow=flow_ref,
+        dimension_at_observation=ALL_DIMENSIONS
+        if query.dimension_at_observation.lower() == ALL_DIMENSIONS.lower()
+        else structure.time_dimension,
+    )
+    stream = _series_stream(session, filter_, by_id, structure, query, key)
+    first = next(stream, None)
+    if first is None:
+        raise NoResults(f"No published observation matches this query on {flow_ref}.")
+    return DataAnswer(
+        header=header,
+        structure=structure,
+        datasets=_datasets(itertools.chain([first], stream), by_id, agency),
+        last_modified=last_change(session),
+        observations=total,
+        flow=flow_ref,
+        releases=[r.uid for r in releases],
+    )
+
+
+def _datasets(
+    items: Iterator[tuple[int, Series]], releases: dict[int, ReleaseView], agency: str
+) -> Iterator[tuple[DataSetInfo, Iterator[Series]]]:
+    for release_id, group in itertools.groupby(items, key=lambda item: item[0]):
+        release = releases[release_id]
+        info = DataSetInfo(
+            provider=(agency, release.provider),
+            action=release.action,
+            valid_from=release.published_at,
+            valid_to=release.ended_at,
+            set_id=release.uid,
+        )
+        yield info, (series for _, series in group)
+
+
+def _series_stream(
+    session: Session,
+    filter_: published.Filter,
+    releases: dict[int, ReleaseView],
+    structure: DataStructure,
+    query: DataQuery,
+    key: tuple[frozenset[str] | None, ...],
+) -> Iterator[tuple[int, Series]]:
+    matches = _key_matcher(key)
+    window = _PeriodWindow(query.start_period, query.end_period)
+    rows = published.rows(session, filter_)
+    for (release_id, series_key), group in itertools.groupby(rows, key=lambda r: (r[0], r[1])):
+        if matches is not None and not matches(series_key):
+            continue
+        release = releases[release_id]
+        observations = [
+            _observation(row, release) for row in group if window.open or window.admits(row[2])
+        ]
+        if query.first_n is not None:
+            observations = observations[: query.first_n]
+        if query.last_n is not None:
+            observations = observations[-query.last_n :] if query.last_n else []
+        if not observations:
+            continue
+        unit = observations[0].attributes.pop("UNIT_MEASURE", None)
+        for observation in observations[1:]:
+            observation.attributes.pop("UNIT_MEASURE", None)
+        series_attributes = {"UNIT_MEASURE": unit} if unit else {}
+        yield (
+            release_id,
+            Series(
+                key=tuple(series_key.split(".")),
+                attributes=series_attributes,
+                observations=observations,
+            ),
+        )
+
+
+def _observation(row: tuple[Any, ...], release: ReleaseView) -> Observation:
+    _, _, period, value, unit, mult, status, count, conf, others = row
+    if release.action is Action.DELETE:
+        return Observation(period, None, {})
+    attributes: dict[str, str] = {
+        "OBS_STATUS": status or "A",
+        "CONF_STATUS": conf or "F",
+        **release.attributes,
+    }
+    if unit:
+        attributes["UNIT_MEASURE"] = unit
+    if mult is not None:
+        attributes["UNIT_MULT"] = str(mult)
+    if count is not None:
+        attributes["UNWEIGHTED_N"] = str(count)
+    if others:
+        extra = json.loads(others) if isinstance(others, str) else others
+        for attribute_id, attribute_value in extra.items():
+            attributes[attribute_id] = _text(attribute_value)
+    return Observation(period, value, attributes)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

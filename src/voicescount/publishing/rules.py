@@ -1,0 +1,57 @@
+"""Pure rules of publishing: identifiers, labels, the producer type. No I/O."""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: CL_REVIEW_DECISION codes a release can carry, and how a VNR table reads them.
+DECISIONS: dict[str, str] = {
+    "OFFICIAL": "accepted for official reporting",
+    "COMPLEMENTARY": "citizen-generated data complementing official statistics",
+    "CONTEXTUAL": "contextual evidence, for narrative use only",
+}
+QUALITY_OUTCOMES = frozenset({"MET", "MET_WITH_CONDITIONS", "NOT_MET"})
+
+#: Methodology metadata ``producer.organisation.type`` → CL_PRODUCER_TYPE code.
+PRODUCER_TYPES: dict[str, str] = {
+    "CSO": "CSO",
+    "NGO": "CSO",
+    "CBO": "CBO",
+    "coalition": "COALITION",
+    "academic": "ACADEMIC",
+    "other": "OTHER",
+}
+
+
+def release_uid(dataset_uid: str, number: int) -> str:
+    """The stable identifier of a released version (also its SDMX data set id)."""
+    return f"{dataset_uid}-v{number}"
+
+
+def check_decision(decision: str, quality_outcome: str | None) -> list[dict[str, str]]:
+    problems = []
+    if decision.upper() not in DECISIONS:
+        problems.append(
+            {"field": "decision", "message": f"must be one of: {', '.join(DECISIONS).lower()}"}
+        )
+    if quality_outcome is not None and quality_outcome.upper() not in QUALITY_OUTCOMES:
+        problems.append(
+            {
+                "field": "quality_outcome",
+                "message": f"must be one of: {', '.join(sorted(QUALITY_OUTCOMES)).lower()}",
+            }
+        )
+    return problems
+
+
+def producer_type(metadata: dict[str, Any]) -> str:
+    """The CL_PRODUCER_TYPE code for the producer the metadata names (OTHER if unsure)."""
+    organisation = (metadata.get("producer") or {}).get("organisation") or {}
+    return PRODUCER_TYPES.get(str(organisation.get("type", "")), "OTHER")
+
+
+def default_caveat(provider: str, steward: str, decision: str) -> str:
+    """The caveat line printed beside a figure: who produced it, who reviewed it, as what."""
+    if decision == "OFFICIAL":
+        return f"Data produced by {provider}; accepted by {steward} for official reporting."
+    return f"Citizen-generated data produced by {provider}; reviewed by {steward} ({DECISIONS[decision]})."

@@ -1,0 +1,237 @@
+"""Use cases of publishing: release a dataset version as SDMX, withdraw a release.
+
+Until the review workflow exists, an approver of a statistics office publishes a submitted
+version directly, stating the decision (official, complementary or contextual); the review issue
+puts screening, the rubric and disclosure control in front of this call.
+
+Publishing copies the version's observations into ``published_observation``, sorted by series
+key and period, so that data queries read a release in order, with indexes made for them. A newer
+release of the same dataset supersedes the older one; the older one stays retrievable (history,
+point-in-time queries) but leaves the current feed. A withdrawn release leaves every feed;
+``updatedAfter`` clients see it as a deletion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from voicescount.access.roles import Principal
+from voicescount.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from voicescount.intake import service as intake
+from voicescount.provenance import audit
+from voicescount.publishing import rules
+from voicescount.registry import service as registry
+from voicescount.storage import published
+from voicescount.storage.tables import (
+    Dataset,
+    DatasetVersion,
+    Organisation,
+    Release,
+)
+from voicescount.storage.types import utcnow
+from voicescount.types import OrgKind, Role
+
+#: Version states around publication (intake defines draft and submitted).
+PUBLISHED = "published"
+SUPERSEDED = "superseded"
+WITHDRAWN = "withdrawn"
+
+#: Version states from which an approver may publish (review states join in the review issue).
+PUBLISHABLE = frozenset({intake.SUBMITTED})
+
+
+def _require_approver(principal: Principal) -> None:
+    if principal.organisation_kind is not OrgKind.STEWARD or principal.role is not Role.APPROVER:
+        raise PermissionDenied(
+            "Only an approver of a statistics office (steward) publishes or withdraws data."
+        )
+
+
+def publish(
+    session: Session,
+    principal: Principal,
+    uid: str,
+    number: int,
+    *,
+    decision: str,
+    quality_outcome: str | None = None,
+    caveat: str | None = None,
+    agency: str,
+) -> Release:
+    """Release a submitted version; it supersedes the dataset's current release, if any."""
+    _require_approver(principal)
+    handle = intake.visible_version(session, principal, uid, number)
+    version = handle.version
+    if handle.organisation.id == principal.organisation_id:
+        raise PermissionDenied("No organisation publishes its own data.")
+    problems = rules.check_decision(decision, quality_outcome)
+    if problems:
+        raise InvalidInput("The publication cannot be recorded as given.", errors=problems)
+    if version.state not in PUBLISHABLE:
+        raise Conflict(
+            f"Version {number} of {uid} is {version.state}; only a submitted version can be "
+            "published."
+        )
+    steward = session.get(Organisation, principal.organisation_id)
+    assert steward is not None and version.id is not None and handle.dataset.id is not None
+    # Community series defined since the last generation join CL_SERIES now, so every series
+    # the release carries is a code of the DSD it is published under.
+    registry.store_own_structures(session, agency)
+    now = utcnow()
+    release = Release(
+        uid=rules.release_uid(uid, number),
+        dataset_id=handle.dataset.id,
+        version_id=version.id,
+        organisation_id=handle.organisation.id,  # type: ignore[arg-type]
+        steward_id=steward.id,
+        decision=decision.upper(),
+        quality_outcome=quality_outcome.upper() if quality_outcome else None,
+        producer_type=rules.producer_type(version.metadata_),
+        caveat=caveat
+        or rules.default_caveat(handle.organisation.name, steward.name, decision.upper()),
+        content_hash=version.content_hash or "",
+        published_at=now,
+        published_by=principal.actor,
+    )
+    session.add(release)
+    session.flush()
+    assert release.id is not None
+    release.observation_count = published.publish_version(session, release.id, version.id)
+    previous = current_release(session, handle.dataset.id, exclude=release.id)
+    if previous is not None:
+        previous.superseded_at = now
+        previous.superseded_by = release.id
+        _set_state(session, previous.version_id, SUPERSEDED)
+        session.add(previous)
+    version.state = PUBLISHED
+    session.add_all([version, release])
+    audit.append(
+        session,
+        actor=principal.actor,
+        action="release.publish",
+        subject=f"release:{release.uid}",
+        details={
+            "version": f"{uid}/{number}",
+            "decision": release.decision,
+            "content_hash": release.content_hash,
+            "observations": release.observation_count,
+            "supersedes": previous.uid if previous else None,
+        },
+    )
+    session.commit()
+    return release
+
+
+def _set_state(session: Session, version_id: int, state: str) -> None:
+    version = session.get(DatasetVersion, version_id)
+    if version is not None:
+        version.state = state
+        session.add(version)
+
+
+def current_release(
+    session: Session, dataset_id: int, *, exclude: int | None = None
+) -> Release | None:
+    statement = select(Release).where(
+        Release.dataset_id == dataset_id,
+        col(Release.superseded_at).is_(None),
+        col(Release.withdrawn_at).is_(None),
+    )
+    if exclude is not None:
+        statement = statement.where(Release.id != exclude)
+    return session.exec(statement).first()
+
+
+def get_release(session: Session, release_uid: str) -> Release:
+    release = session.exec(select(Release).where(Release.uid == release_uid)).first()
+    if release is None:
+        raise NotFound("release", release_uid)
+    return release
+
+
+def list_releases(session: Session, *, current_only: bool = False) -> list[Release]:
+    statement = select(Release).order_by(col(Release.id))
+    if current_only:
+        statement = statement.where(
+            col(Release.superseded_at).is_(None), col(Release.withdrawn_at).is_(None)
+        )
+    return list(session.exec(statement))
+
+
+def withdraw(session: Session, principal: Principal, release_uid: str, *, reason: str) -> Release:
+    """Take a release out of every feed (e.g. a community withdrew consent); a tombstone stays."""
+    _require_approver(principal)
+    release = get_release(session, release_uid)
+    if release.withdrawn_at is not None:
+        raise Conflict(
+            f"Release {release_uid} was already withdrawn on {release.withdrawn_at:%Y-%m-%d}."
+        )
+    if not reason.strip():
+        raise InvalidInput(
+            "Say why the release is withdrawn; the reason stays on its tombstone.",
+            errors=[{"field": "reason", "message": "must not be empty"}],
+        )
+    release.withdrawn_at = utcnow()
+    release.withdrawn_by = principal.actor
+    release.withdrawn_reason = reason.strip()[:1000]
+    _set_state(session, release.version_id, WITHDRAWN)
+    session.add(release)
+    audit.append(
+        session,
+        actor=principal.actor,
+        action="release.withdraw",
+        subject=f"release:{release.uid}",
+        details={"reason": release.withdrawn_reason},
+    )
+    session.commit()
+    return release
+
+
+def describe(session: Session, release: Release) -> dict[str, Any]:
+    """Everything public about a release, for the API and citations."""
+    dataset = session.get(Dataset, release.dataset_id)
+    version = session.get(DatasetVersion, release.version_id)
+    provider = session.get(Organisation, release.organisation_id)
+    steward = session.get(Organisation, release.steward_id) if release.steward_id else None
+    assert dataset is not None and version is not None and provider is not None
+    return {
+        "id": release.uid,
+        "dataset": dataset.uid,
+        "title": dataset.title,
+        "version": version.number,
+        "provider": {"id": provider.slug, "name": provider.name},
+        "steward": {"id": steward.slug, "name": steward.name} if steward else None,
+        "decision": release.decision,
+        "quality_outcome": release.quality_outcome,
+        "producer_type": release.producer_type,
+        "caveat": release.caveat,
+        "content_hash": release.content_hash,
+        "observations": release.observation_count,
+        "published_at": release.published_at,
+        "superseded_at": release.superseded_at,
+        "superseded_by": _uid(session, release.superseded_by),
+        "withdrawn_at": release.withdrawn_at,
+        "withdrawn_reason": release.withdrawn_reason,
+        "status": "withdrawn"
+        if release.withdrawn_at
+        else "superseded"
+        if release.superseded_at
+        else "current",
+        "doi": release.doi,
+    }
+
+
+def _uid(session: Session, release_id: int | None) -> str | None:
+    if release_id is None:
+        return None
+    other = session.get(Release, release_id)
+    return other.uid if other else None
+
+
+def releases_of_dataset(session: Session, dataset_id: int) -> Iterator[Release]:
+    yield from session.exec(
+        select(Release).where(Release.dataset_id == dataset_id).order_by(col(Release.id))
+    )
