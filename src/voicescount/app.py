@@ -7,12 +7,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.routing import APIRoute
 
 from voicescount import __version__
 from voicescount.api import errors as api_errors
 from voicescount.api.router import api_router
 from voicescount.api.routers import health, problems
+from voicescount.api.sdmx_rest import v1 as sdmx_v1
+from voicescount.api.sdmx_rest import v2 as sdmx_v2
 from voicescount.config import Settings, get_settings
 from voicescount.storage.db import make_engine
 
@@ -49,6 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    # SDMX responses are large and repetitive text: compress them when the client accepts it.
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -60,4 +65,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(problems.router)
     app.include_router(api_router)
+    app.include_router(sdmx_v1.router)
+    app.include_router(sdmx_v2.router)
     return app

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=1_000_000_000, ge=1)
     #: Most rows (observations) one upload may hold; more is refused with 413.
     max_upload_rows: int = Field(default=2_000_000, ge=1)
+    #: Most observations one SDMX data query may return; larger queries get 413 (narrow them).
+    max_data_observations: int = Field(default=5_000_000, ge=1)
     #: How many issues a validation report shows in JSON (the CSV report always has all).
     report_issue_limit: int = Field(default=1000, ge=1)
 

@@ -184,7 +184,7 @@ class ReleaseView:
     action: Action = Action.INFORMATION
 
 
-def _release_views(session: Session, query: DataQuery, base_url: str) -> list[ReleaseView]:
+def release_views(session: Session, query: DataQuery, base_url: str) -> list[ReleaseView]:
     statement = select(Release, Organisation).join(
         Organisation, col(Organisation.id) == col(Release.organisation_id)
     )
@@ -289,7 +289,7 @@ def flow_series(session: Session, flow: StructureArtefact) -> frozenset[str] | N
     return goal_series(session, str(int(flow.artefact_id[len(prefix) :])))
 
 
-class _PeriodWindow:
+class PeriodWindow:
     def __init__(self, start: str | None, end: str | None) -> None:
         try:
             self.start = period_range(start)[0] if start else None
@@ -356,7 +356,7 @@ def answer(
             f"The key has {len(query.key)} parts; {flow.artefact_id} has "
             f"{len(structure.dimensions)} dimensions ({'.'.join(structure.dimensions)})."
         )
-    releases = _release_views(session, query, base_url) if flow.agency_id == agency else []
+    releases = release_views(session, query, base_url) if flow.agency_id == agency else []
     by_id = {r.id: r for r in releases}
     allowed_series = flow_series(session, flow)
     key = query.key or tuple(None for _ in structure.dimensions)
@@ -429,7 +429,7 @@ def _series_stream(
     key: tuple[frozenset[str] | None, ...],
 ) -> Iterator[tuple[int, Series]]:
     matches = _key_matcher(key)
-    window = _PeriodWindow(query.start_period, query.end_period)
+    window = PeriodWindow(query.start_period, query.end_period)
     rows = published.rows(session, filter_)
     for (release_id, series_key), group in itertools.groupby(rows, key=lambda r: (r[0], r[1])):
         if matches is not None and not matches(series_key):

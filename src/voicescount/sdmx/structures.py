@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sdmx.model import common, v21
+from sdmx.model import common, v21, v30
 from sdmx.model.internationalstring import InternationalString
 
 from voicescount.types import ArtefactType
@@ -29,6 +29,17 @@ _REF = re.compile(r"^(?P<agency>[^:]+):(?P<id>[^(]+)\((?P<version>[^)]*)\)(?:\.(
 
 #: sdmx1 class → artefact type, for the maintainables the registry stores.
 TYPE_OF_CLASS: dict[type, ArtefactType] = {
+    # SDMX 3.0 classes (read from SDMX-ML 3.0 messages) map to the same types.
+    v30.AgencyScheme: ArtefactType.AGENCYSCHEME,
+    v30.Categorisation: ArtefactType.CATEGORISATION,
+    v30.CategoryScheme: ArtefactType.CATEGORYSCHEME,
+    v30.Codelist: ArtefactType.CODELIST,
+    v30.ConceptScheme: ArtefactType.CONCEPTSCHEME,
+    v30.DataConstraint: ArtefactType.CONTENTCONSTRAINT,
+    v30.Dataflow: ArtefactType.DATAFLOW,
+    v30.DataProviderScheme: ArtefactType.DATAPROVIDERSCHEME,
+    v30.DataStructureDefinition: ArtefactType.DATASTRUCTURE,
+    v30.ProvisionAgreement: ArtefactType.PROVISIONAGREEMENT,
     v21.AgencyScheme: ArtefactType.AGENCYSCHEME,
     v21.Categorisation: ArtefactType.CATEGORISATION,
     v21.CategoryScheme: ArtefactType.CATEGORYSCHEME,
@@ -40,7 +51,12 @@ TYPE_OF_CLASS: dict[type, ArtefactType] = {
     v21.DataStructureDefinition: ArtefactType.DATASTRUCTURE,
     v21.ProvisionAgreement: ArtefactType.PROVISIONAGREEMENT,
 }
-CLASS_OF_TYPE: dict[ArtefactType, type] = {v: k for k, v in TYPE_OF_CLASS.items()}
+#: The SDMX 2.1 class of each type: what ``build_artefacts`` makes (sdmx1 writes 2.1).
+CLASS_OF_TYPE: dict[ArtefactType, type] = {
+    v: k
+    for k, v in TYPE_OF_CLASS.items()
+    if k.__module__.endswith("v21") or k.__module__.endswith("common")
+}
 
 #: Item class of each item scheme type.
 ITEM_CLASS: dict[ArtefactType, type] = {
@@ -510,6 +526,15 @@ class Built:
         return scheme[item_id]
 
 
+def facet_value_type(text_type: str) -> common.FacetValueType:
+    """sdmx1's FacetValueType for an SDMX text type, in any case (``String`` or ``string``)."""
+    by_name = {member.name.lower(): member for member in common.FacetValueType}
+    try:
+        return by_name[text_type.lower()]
+    except KeyError:
+        raise ValueError(f"not an SDMX text type: {text_type!r}") from None
+
+
 def _representation_of(
     built: Built, codelist: str | None, text_type: str | None
 ) -> common.Representation | None:
@@ -517,7 +542,7 @@ def _representation_of(
         return common.Representation(enumerated=built.get(ArtefactType.CODELIST, codelist))
     if text_type:
         return common.Representation(
-            non_enumerated=[common.Facet(value_type=common.FacetValueType[text_type])]
+            non_enumerated=[common.Facet(value_type=facet_value_type(text_type))]
         )
     return None
 
