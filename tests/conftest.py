@@ -50,7 +50,13 @@ class Store:
     var_dir: Path
 
     def settings(self, **overrides: object) -> Settings:
-        values: dict[str, object] = {"database_url": self.url, "var_dir": self.var_dir}
+        # No webhook worker thread per test app; tests that deliver call it themselves.
+        values: dict[str, object] = {
+            "database_url": self.url,
+            "var_dir": self.var_dir,
+            "webhook_interval": 0,
+            "webhook_allow_private": True,
+        }
         values.update(overrides)
         return Settings(**values)  # type: ignore[arg-type]
 
@@ -170,6 +176,8 @@ class Actor:
     role: Role
     token: str
     key_id: str
+    #: The person holding the key; unique per key, so that four eyes see two people.
+    holder: str = ""
 
     @property
     def headers(self) -> dict[str, str]:
@@ -191,10 +199,11 @@ def make_actor(store: Store):  # type: ignore[no-untyped-def]
                 access.create_organisation(
                     s, slug=slug, name=f"{slug} name", kind=kind, country=country
                 )
-            issued = access.create_key(
-                s, organisation_slug=slug, role=role, holder="tester@example.org"
+            holder = f"{role.value}-{uuid.uuid4().hex[:6]}@example.org"
+            issued = access.create_key(s, organisation_slug=slug, role=role, holder=holder)
+            return Actor(
+                org=slug, role=role, token=issued.token, key_id=issued.key.key_id, holder=holder
             )
-            return Actor(org=slug, role=role, token=issued.token, key_id=issued.key.key_id)
 
     return factory
 

@@ -223,5 +223,5 @@ def test_every_example_runs_against_a_live_server(
     assert ran["bash"] >= 2 or not has_curl
     # What the examples did is on the server: the walk-through's datasets were submitted.
     client = namespace["client"]
-    assert namespace["submitted"].state == "submitted"
+    assert namespace["submitted"].state == "under_review"
     assert client.base_url == live_server

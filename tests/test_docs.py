@@ -52,11 +52,11 @@ def test_every_problem_type_is_documented() -> None:
 
 def test_every_api_route_is_documented() -> None:
     guide = _read("docs/api.md") + _read("README.md")
-    app = create_app(Settings(database_url="sqlite://"))
-    for route in app.routes:
-        path = getattr(route, "path", "")
-        if not path.startswith("/api/v1/"):
-            continue
+    app = create_app(Settings(database_url="sqlite://", webhook_interval=0))
+    # The OpenAPI paths, not app.routes: included routers may not expose theirs there.
+    paths = [p for p in app.openapi()["paths"] if p.startswith("/api/v1/")]
+    assert len(paths) > 40, paths  # the check must not pass by finding no routes
+    for path in paths:
         # Documented either literally or by its first two segments after /api/v1.
         stem = "/".join(path.split("/")[:5])
         stem = re.sub(r"\{[^}]+\}", "", stem).rstrip("/")

@@ -17,6 +17,7 @@ from voicescount.api.routers import health, problems
 from voicescount.api.sdmx_rest import v1 as sdmx_v1
 from voicescount.api.sdmx_rest import v2 as sdmx_v2
 from voicescount.config import Settings, get_settings
+from voicescount.notifications.worker import DeliveryWorker
 from voicescount.storage.db import make_engine
 
 DESCRIPTION = """
@@ -40,7 +41,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        worker = DeliveryWorker(engine, settings.webhook_interval)
+        if settings.webhook_interval > 0:
+            worker.start()
         yield
+        if settings.webhook_interval > 0:
+            worker.stop()
         engine.dispose()
 
     app = FastAPI(

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     max_data_observations: int = Field(default=5_000_000, ge=1)
     #: How many issues a validation report shows in JSON (the CSV report always has all).
     report_issue_limit: int = Field(default=1000, ge=1)
+    #: Seconds between webhook delivery runs of the server's background worker; 0 turns the
+    #: worker off (then run ``voicescount webhooks deliver`` from cron).
+    webhook_interval: float = Field(default=5.0, ge=0)
+    #: Whether webhooks may point at private or local addresses (tests, closed networks).
+    webhook_allow_private: bool = Field(default=False)
 
     @field_validator("database_url")
     @classmethod

@@ -59,7 +59,7 @@ def test_whoami_with_bearer_and_with_x_api_key(app_client: TestClient, make_acto
         "organisation": actor.org,
         "organisation_kind": "data_provider",
         "role": "submitter",
-        "holder": "tester@example.org",
+        "holder": actor.holder,
     }
     by_bearer = app_client.get("/api/v1/whoami", headers=actor.headers)
     assert by_bearer.status_code == 200, by_bearer.text

@@ -559,7 +559,7 @@ def test_submission_freezes_and_a_change_is_a_new_version(
     submitted = app_client.post(f"/api/v1/datasets/{draft}/versions/1/submit", headers=key)
     assert submitted.status_code == 200, submitted.text
     body = submitted.json()
-    assert body["state"] == "submitted" and len(body["content_hash"]) == 64
+    assert body["state"] == "under_review" and len(body["content_hash"]) == 64
     assert body["submitted_by"] == f"key:{coalition.key_id}"
     replay = app_client.post(f"/api/v1/datasets/{draft}/versions/1/submit", headers=key)
     assert replay.json() == body

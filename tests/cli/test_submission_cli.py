@@ -67,8 +67,9 @@ def test_submit_creates_uploads_and_submits(run: Run, client: Client) -> None:
     assert result.exit_code == 0, result.output
     uid = dataset_of(result)
     version = client.get_version(uid, 1)
-    assert version.state == "submitted" and version.observation_count == 3
+    assert version.state == "under_review" and version.observation_count == 3
     assert f"submitted {uid} version 1: 3 observations" in result.stdout
+    assert "screening passed: now under review (0 warning(s))" in result.stdout
     assert f"content hash (SHA-256): {version.content_hash}" in result.stdout
     assert "'Mombasa County' → KE-28" in result.stdout
     assert "sending households.csv (177 bytes)" in result.stderr
@@ -94,7 +95,7 @@ def test_a_bad_file_prints_issues_with_suggestions_and_exits_1(run: Run, client:
     fixed = run("submit", "bad.csv", "--dataset", uid)
     assert fixed.exit_code == 0, fixed.output
     assert f"using draft version 1 of {uid}" in fixed.stdout
-    assert client.get_version(uid, 1).state == "submitted"
+    assert client.get_version(uid, 1).state == "under_review"
     assert [d.id for d in client.list_datasets()].count(uid) == 1
 
 
@@ -114,7 +115,7 @@ def test_blocking_metadata_is_listed_and_a_rerun_does_not_upload_twice(
     assert again.exit_code == 0, again.output
     assert "households.csv is already in this draft" in again.stdout
     version = client.get_version(uid, 1)
-    assert version.state == "submitted" and len(version.uploads) == 1
+    assert version.state == "under_review" and len(version.uploads) == 1
 
 
 def test_malformed_metadata_is_refused_field_by_field(
@@ -141,9 +142,9 @@ def test_no_submit_keeps_the_draft_and_a_later_submit_makes_a_new_version(
     assert run("submit", "households.csv", "--dataset", uid).exit_code == 0
     second = run("submit", "households.csv", "--dataset", uid)
     assert second.exit_code == 0, second.output
-    assert f"started version 2 of {uid} (after submitted 1)" in second.stdout
+    assert f"started version 2 of {uid} (after version 1, under review)" in second.stdout
     assert f"submitted {uid} version 2: 3 observations" in second.stdout
-    assert [v.state for v in client.get_dataset(uid).versions] == ["submitted", "submitted"]
+    assert [v.state for v in client.get_dataset(uid).versions] == ["under_review", "under_review"]
 
 
 def test_validate_a_file_alone_with_metadata_or_against_a_draft(
@@ -187,7 +188,7 @@ def test_status_lists_datasets_and_versions(run: Run, client: Client, coalition:
     assert one.exit_code == 0, one.output
     lines = one.stdout.splitlines()
     assert lines[0].startswith(f"{uid}: Community dialogues")
-    assert "version 1  submitted  3 observations, 0 findings, submitted " in one.stdout
+    assert "version 1  under_review  3 observations, 0 findings, submitted " in one.stdout
     hash_ = client.get_version(uid, 1).content_hash
     assert f"  content hash: {hash_}" in lines
     assert re.search(

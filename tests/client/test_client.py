@@ -101,10 +101,11 @@ def test_create_upload_and_submit_with_progress(
     assert [sent for sent, _ in calls] == sorted(sent for sent, _ in calls)
 
     submitted = client.submit(uid, 1)
-    assert submitted.state == "submitted" and len(submitted.content_hash or "") == 64
+    assert submitted.state == "under_review" and len(submitted.content_hash or "") == 64
+    assert submitted.screening is not None and submitted.screening["blocking"] == 0
     assert client.get_version(uid, 1).editable is False
     dataset = client.get_dataset(uid)
-    assert [(v.number, v.state) for v in dataset.versions] == [(1, "submitted")]
+    assert [(v.number, v.state) for v in dataset.versions] == [(1, "under_review")]
     assert uid in {d.id for d in client.list_datasets()}
     assert client.observations(uid, 1, limit=5).total == 94
 
@@ -400,7 +401,7 @@ def test_a_retry_after_a_lost_answer_has_no_second_effect(
             assert result.rows_stored == 3
         else:
             assert uid is not None
-            assert flaky.submit(uid, 1).state == "submitted"
+            assert flaky.submit(uid, 1).state == "under_review"
     first, retry = transport.seen
     assert first.headers["Idempotency-Key"] == retry.headers["Idempotency-Key"]
     with Client(live_server, api_key=coalition.token) as plain:
@@ -413,7 +414,7 @@ def test_a_retry_after_a_lost_answer_has_no_second_effect(
             # The file was sent twice from its first byte; progress restarted with it.
             assert calls.count((0, data.stat().st_size)) == 2
         else:
-            assert [v.state for v in plain.get_dataset(uid).versions] == ["submitted"]
+            assert [v.state for v in plain.get_dataset(uid).versions] == ["under_review"]
 
 
 def test_server_errors_are_retried_once_then_raised() -> None:

@@ -22,6 +22,7 @@ from voicescount.intake.metadata import check_metadata
 from voicescount.provenance import audit
 from voicescount.publishing import service as publishing
 from voicescount.registry.service import load_registry
+from voicescount.review import workflow
 from voicescount.storage.blobs import BlobStore
 from voicescount.storage.tables import (
     AuditEntry,
@@ -30,6 +31,8 @@ from voicescount.storage.tables import (
     Finding,
     Observation,
     Organisation,
+    ReviewCase,
+    ReviewTransition,
     Upload,
 )
 from voicescount.types import OrgKind
@@ -239,7 +242,7 @@ def test_an_interrupted_load_is_completed(
             raise RuntimeError("interrupted")
 
         with monkeypatch.context() as patch:
-            patch.setattr(loader.intake, "submit", fail)
+            patch.setattr(loader.review, "submit", fail)
             with pytest.raises(RuntimeError):
                 load_demo(session, fresh_store.settings())
         results = load_demo(session, fresh_store.settings())
@@ -251,6 +254,41 @@ def test_an_interrupted_load_is_completed(
         assert session.exec(select(func.count()).select_from(Dataset)).one() == 2
         assert len(session.exec(select(Upload)).all()) == 1
         assert audit.verify(session).ok
+
+
+def test_a_load_interrupted_during_review_finishes_the_review(
+    fresh_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _only(monkeypatch, "kenya")
+    session = _prepared(fresh_store)
+    with session:
+
+        def fail(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("interrupted")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(loader.publishing, "publish", fail)
+            with pytest.raises(RuntimeError):
+                load_demo(session, fresh_store.settings())
+        [version] = session.exec(select(DatasetVersion))
+        assert version.state == workflow.DECIDED
+        [result] = load_demo(session, fresh_store.settings())
+        assert result.status == loader.ALREADY_LOADED and result.state == workflow.PUBLISHED
+        states = [
+            t.to_state for t in session.exec(select(ReviewTransition).order_by(ReviewTransition.id))
+        ]
+        assert states == [
+            workflow.SUBMITTED,
+            workflow.SCREENING,
+            workflow.UNDER_REVIEW,
+            workflow.DECIDED,
+            workflow.PUBLISHED,
+        ]
+        # Four eyes in the demo too: the assessor and the decider are two keys.
+        case = session.exec(select(ReviewCase)).one()
+        assert case.assessed_by != case.decided_by
+        # Disclosure control ran wherever there are numbers to protect.
+        assert (case.disclosure is not None) == (version.observation_count > 0)
 
 
 def test_a_demo_file_that_fails_validation_raises_with_the_report(

@@ -1,4 +1,4 @@
-"""A published dataset to query: a coalition's upload, submitted, released by an approver."""
+"""A published dataset to query: a coalition's upload, submitted, reviewed and released."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from fastapi.testclient import TestClient
 
 from tests.api.test_intake import GOOD_CSV, kenya_metadata, upload
 from tests.conftest import Actor
+from tests.review_steps import review_and_publish
 from voicescount.types import OrgKind, Role
 
 
 @dataclass
 class Published:
     coalition: Actor
+    reviewer: Actor
     approver: Actor
     dataset: str
     release: dict
@@ -34,19 +36,23 @@ def submit_dataset(client: TestClient, coalition: Actor, body: bytes = GOOD_CSV.
     return uid
 
 
-def publish(client: TestClient, approver: Actor, uid: str, number: int = 1, **body: str) -> dict:
-    response = client.post(
-        f"/api/v1/datasets/{uid}/versions/{number}/publish",
-        json={"decision": "complementary", **body},
-        headers=approver.headers,
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
+def publish(
+    client: TestClient,
+    reviewer: Actor,
+    approver: Actor,
+    uid: str,
+    number: int = 1,
+    decision: str = "complementary",
+) -> dict:
+    """Review the version (disclosure control, assessment, decision) and publish it."""
+    return review_and_publish(client, reviewer, approver, uid, number, decision)
 
 
 @pytest.fixture
 def published(app_client: TestClient, make_actor) -> Published:
     coalition = make_actor(OrgKind.DATA_PROVIDER, Role.SUBMITTER, country="KE")
     approver = make_actor(OrgKind.STEWARD, Role.APPROVER)
+    reviewer = make_actor(OrgKind.STEWARD, Role.REVIEWER, org=approver.org)
     uid = submit_dataset(app_client, coalition)
-    return Published(coalition, approver, uid, publish(app_client, approver, uid))
+    release = publish(app_client, reviewer, approver, uid)
+    return Published(coalition, reviewer, approver, uid, release)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from tests import review_steps
 from tests.api.test_intake import GOOD_CSV, HEADER, upload
 from tests.conftest import Store
 from tests.publishing.conftest import Published, publish
@@ -61,41 +62,58 @@ def test_a_release_carries_what_an_nso_needs_to_know(
     assert attributes["PRODUCER_TYPE"] == "CSO"
 
 
-def test_only_approvers_of_a_statistics_office_publish(
+def test_only_the_reviewing_offices_approvers_publish_a_decided_version(
     app_client: TestClient, published: Published, make_actor
 ) -> None:
     from tests.publishing.conftest import submit_dataset
 
     uid = submit_dataset(app_client, published.coalition)
+    url = f"/api/v1/datasets/{uid}/versions/1/publish"
+    # Under review, not decided: nobody publishes it yet.
+    early = app_client.post(url, headers=published.approver.headers)
+    assert early.status_code == 409 and "decided" in early.json()["detail"]
+    review_steps.protect(app_client, published.reviewer, uid)
+    review_steps.assess(app_client, published.reviewer, uid)
+    review_steps.decide(app_client, published.approver, uid, decision="official")
     for actor in (
         published.coalition,
-        make_actor(OrgKind.STEWARD, Role.REVIEWER),
+        published.reviewer,
+        make_actor(OrgKind.STEWARD, Role.APPROVER),  # another office: the case is taken
         make_actor(OrgKind.DATA_PROVIDER, Role.ADMIN),
     ):
-        response = app_client.post(
-            f"/api/v1/datasets/{uid}/versions/1/publish",
-            json={"decision": "official"},
-            headers=actor.headers,
-        )
+        response = app_client.post(url, headers=actor.headers)
         assert response.status_code in (403, 404), response.text
-    bad = app_client.post(
-        f"/api/v1/datasets/{uid}/versions/1/publish",
-        json={"decision": "maybe"},
-        headers=published.approver.headers,
-    )
-    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "decision"
+    released = app_client.post(url, headers=published.approver.headers)
+    assert released.status_code == 201 and released.json()["decision"] == "OFFICIAL"
     twice = app_client.post(
         f"/api/v1/datasets/{published.dataset}/versions/1/publish",
-        json={"decision": "official"},
         headers=published.approver.headers,
     )
     assert twice.status_code == 409
 
 
+def test_a_rejected_version_is_never_published(
+    app_client: TestClient, published: Published
+) -> None:
+    from tests.publishing.conftest import submit_dataset
+
+    uid = submit_dataset(app_client, published.coalition)
+    review_steps.protect(app_client, published.reviewer, uid)
+    review_steps.assess(app_client, published.reviewer, uid)
+    review_steps.decide(
+        app_client, published.approver, uid, decision="rejected", reason="Out of scope."
+    )
+    refused = app_client.post(
+        f"/api/v1/datasets/{uid}/versions/1/publish", headers=published.approver.headers
+    )
+    assert refused.status_code == 409
+    assert app_client.get(f"/api/v1/releases/{uid}-v1").status_code == 404
+
+
 def test_a_new_release_supersedes_the_old_one(
     app_client: TestClient, store: Store, published: Published
 ) -> None:
-    coalition, approver, uid = published.coalition, published.approver, published.dataset
+    coalition, uid = published.coalition, published.dataset
     before = utcnow()
     v2 = app_client.post(
         f"/api/v1/datasets/{uid}/versions",
@@ -111,7 +129,7 @@ def test_a_new_release_supersedes_the_old_one(
         ).status_code
         == 200
     )
-    second = publish(app_client, approver, uid, 2)
+    second = publish(app_client, published.reviewer, published.approver, uid, 2)
     first = app_client.get(f"/api/v1/releases/{uid}-v1").json()
     assert first["status"] == "superseded" and first["superseded_by"] == second["id"]
     providers = frozenset({coalition.org})

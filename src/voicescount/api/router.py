@@ -9,8 +9,10 @@ from voicescount.api.routers import (
     mapping,
     organisations,
     releases,
+    reviews,
     sdg,
     structures,
+    webhooks,
 )
 
 api_router = APIRouter(prefix="/api/v1")
@@ -19,4 +21,6 @@ api_router.include_router(structures.router)
 api_router.include_router(sdg.router)
 api_router.include_router(datasets.router)
 api_router.include_router(mapping.router)
+api_router.include_router(reviews.router)
 api_router.include_router(releases.router)
+api_router.include_router(webhooks.router)

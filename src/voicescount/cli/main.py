@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from voicescount import __version__
-from voicescount.cli import access, audit, db, demo, registry, serve
+from voicescount.cli import access, audit, db, demo, registry, serve, webhooks
 from voicescount.cli.common import CONTEXT_SETTINGS
 from voicescount.cli.submission import register as register_submission
 
@@ -26,4 +26,5 @@ main.add_command(access.key)
 main.add_command(registry.registry)
 main.add_command(audit.audit)
 main.add_command(demo.demo)
+main.add_command(webhooks.webhooks)
 register_submission(main)

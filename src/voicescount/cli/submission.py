@@ -278,7 +278,10 @@ def _draft_for(client: Client, dataset: str | None, title: str) -> VersionPublic
         return client.get_version(dataset, latest.number)
     # The file given becomes the new version's observations, so the old ones are not copied.
     started = client.start_version(dataset, copy_observations=False)
-    click.echo(f"started version {started.number} of {dataset} (after submitted {latest.number})")
+    state = latest.state.replace("_", " ")
+    click.echo(
+        f"started version {started.number} of {dataset} (after version {latest.number}, {state})"
+    )
     return started
 
 
@@ -319,7 +322,8 @@ def submit(
 
     Creates a dataset (or fills --dataset), sets the metadata, uploads DATA with a progress bar,
     prints what validation found, and submits unless --no-submit is given or something blocks
-    it. Exit status 0 when done, 1 when the upload is rejected or the metadata is not ready.
+    it. Exit status 0 when done, 1 when the upload is rejected, the metadata is not ready or
+    screening returns the version.
     """
     if metadata is None and dataset_id is None:
         raise click.UsageError("a new dataset needs --metadata (or name one with --dataset)")
@@ -360,6 +364,23 @@ def submit(
             sys.exit(1)
         click.echo(f"submitted {uid} version {number}: {submitted.observation_count} observations")
         click.echo(f"content hash (SHA-256): {submitted.content_hash}")
+        if not _echo_screening(submitted.state, submitted.screening or {}):
+            click.echo(f"correct them in a new version: run the same command with --dataset {uid}")
+            sys.exit(1)
+
+
+def _echo_screening(state: str, screening: dict[str, Any]) -> bool:
+    """Print what the screening at submission found; whether the version went under review."""
+    warnings, blocking = screening.get("warnings", 0), screening.get("blocking", 0)
+    if state == "returned":
+        click.echo(
+            f"screening returned the version: {blocking} blocking issue(s), {warnings} warning(s):"
+        )
+    else:
+        click.echo(f"screening passed: now {state.replace('_', ' ')} ({warnings} warning(s))")
+    for issue in screening.get("issues", []):
+        click.echo(f"  - [{issue['severity']}] {issue['where']}: {issue['message']}")
+    return state != "returned"
 
 
 def _again(uid: str, advice: str) -> str:

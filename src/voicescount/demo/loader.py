@@ -2,10 +2,11 @@
 
 Each pilot of the Leave No One Behind partnership (Bangladesh, India, Kenya, Nepal, Viet Nam)
 gets a demo coalition (a data provider whose name says "(demo)") and a demo statistics office
-("Statistics office of <country> (demo)", a steward, kept for the review steps to come). The
-coalition then does what a real one would: it defines its community series, creates a dataset,
-sets the methodology metadata, uploads its observations (the bytes go to the blob store and the
-file is validated like any upload), adds its findings and submits.
+("Statistics office of <country> (demo)", a steward). The coalition then does what a real one
+would: it defines its community series, creates a dataset, sets the methodology metadata, uploads
+its observations (the bytes go to the blob store and the file is validated like any upload), adds
+its findings and submits; the statistics office screens, protects, assesses, decides and
+publishes it, a reviewer and an approver acting apart.
 
 The coalition acts through a :class:`~voicescount.access.roles.Principal` with the submitter role
 and the key id ``demo-<organisation>``. No such key is stored, so nobody can sign in with it; it
@@ -17,7 +18,8 @@ partnership reported are given as facts; every other observation value carries t
 :data:`ILLUSTRATIVE_COMMENT`, and the metadata's ``limitations`` say what is illustrative.
 
 Loading is idempotent: a pilot whose demo dataset already has a submitted version is reported as
-"already loaded" and left alone; a run that stopped half-way is completed from where it stopped.
+"already loaded" (its review is finished if a run stopped during it); a run that stopped before
+submitting is completed from where it stopped.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ from voicescount.intake import service as intake
 from voicescount.intake import uploads
 from voicescount.intake.metadata import load_metadata_file
 from voicescount.publishing import service as publishing
+from voicescount.review import service as review
+from voicescount.review import workflow
 from voicescount.storage.blobs import BlobStore
 from voicescount.storage.tables import Dataset, DatasetVersion, Organisation
 from voicescount.types import OrgKind, Role
@@ -184,23 +188,16 @@ def _load_pilot(session: Session, settings: Settings, store: BlobStore, pilot: P
     )
 
     assert steward is not None and steward.id is not None
-    approver = Principal(
-        key_id=f"demo-{steward.slug}",
-        organisation_id=steward.id,
-        organisation_slug=steward.slug,
-        organisation_kind=OrgKind.STEWARD,
-        role=Role.APPROVER,
-        holder="voicescount demo loader",
-    )
+    office = _DemoOffice.of(steward)
 
     dataset = _demo_dataset(session, principal, pilot.title)
     if dataset is not None:
         versions = intake.versions_of(session, dataset, principal)
-        if any(v.state != intake.DRAFT for v in versions):
+        if any(v.state != workflow.DRAFT for v in versions):
             latest = versions[-1]
-            if latest.state == intake.SUBMITTED:  # an earlier run stopped before publishing
-                _publish(session, settings, approver, pilot, dataset.uid, latest.number)
-                session.refresh(latest)
+            # An earlier run stopped between submission and publication: finish the review.
+            _review_and_publish(session, settings, office, pilot, dataset.uid, latest)
+            session.refresh(latest)
             return _result(session, pilot, dataset, latest, ALREADY_LOADED)
 
     _define_series(session, principal, pilot.series)
@@ -213,20 +210,89 @@ def _load_pilot(session: Session, settings: Settings, store: BlobStore, pilot: P
     if pilot.observations is not None:
         _upload(session, principal, handle, pilot, settings=settings, store=store)
     _add_findings(session, principal, handle, pilot.findings)
-    handle = intake.submit(session, principal, uid, number)
-    _publish(session, settings, approver, pilot, uid, number)
+    file = review.submit(session, principal, uid, number, settings=settings, store=store)
+    _review_and_publish(session, settings, office, pilot, uid, file.handle.version)
     session.refresh(handle.version)
     return _result(session, pilot, handle.dataset, handle.version, LOADED)
 
 
-def _publish(
-    session: Session, settings: Settings, approver: Principal, pilot: Pilot, uid: str, number: int
+@dataclass(frozen=True)
+class _DemoOffice:
+    """The demo statistics office's two people: four eyes hold in the demo too."""
+
+    reviewer: Principal
+    approver: Principal
+
+    @classmethod
+    def of(cls, steward: Organisation) -> _DemoOffice:
+        assert steward.id is not None
+
+        def person(role: Role) -> Principal:
+            return Principal(
+                key_id=f"demo-{steward.slug}-{role.value}",
+                organisation_id=steward.id,  # type: ignore[arg-type]
+                organisation_slug=steward.slug,
+                organisation_kind=OrgKind.STEWARD,
+                role=role,
+                holder=f"voicescount demo {role.value}",
+            )
+
+        return cls(reviewer=person(Role.REVIEWER), approver=person(Role.APPROVER))
+
+
+def _review_and_publish(
+    session: Session,
+    settings: Settings,
+    office: _DemoOffice,
+    pilot: Pilot,
+    uid: str,
+    version: DatasetVersion,
 ) -> None:
-    """The demo statistics office publishes the version: numbers as complementary citizen data,
-    qualitative findings as contextual evidence. (The review issue will put screening, a rubric
-    and disclosure control before this.)"""
-    decision = "COMPLEMENTARY" if pilot.observations is not None else "CONTEXTUAL"
-    publishing.publish(session, approver, uid, number, decision=decision, agency=settings.agency_id)
+    """The demo statistics office reviews the version as a real one would (disclosure control,
+    the default rubric with the ratings the metadata suggest, a decision by a second person) and
+    publishes it: numbers as complementary citizen data, findings as contextual evidence.
+
+    Each step starts from the state the version is in, so an interrupted load resumes."""
+    number = version.number
+    if version.state == workflow.RETURNED:
+        screening = review.get_case(session, version).screening or {}
+        raise RuntimeError(f"Screening returned the demo dataset of {pilot.name}: {screening}")
+    if version.state == workflow.UNDER_REVIEW:
+        if version.observation_count:
+            review.apply_disclosure(
+                session, office.reviewer, uid, number, agency=settings.agency_id
+            )
+        suggested = review.suggestions(session, office.reviewer, uid, number)
+        ratings = {
+            criterion["id"]: suggested["suggestions"].get(criterion["id"])
+            or {"rating": 2, "evidence": "Demo data: rated as meeting the criterion."}
+            for criterion in suggested["rubric"]["criteria"]
+        }
+        ratings = {
+            k: {"rating": v["rating"], "evidence": v["evidence"]} for k, v in ratings.items()
+        }
+        review.assess(
+            session,
+            office.reviewer,
+            uid,
+            number,
+            {"ratings": ratings, "comment": "Demo assessment with the default rubric."},
+        )
+        case = review.get_case(session, version)
+        decision = "COMPLEMENTARY" if pilot.observations is not None else "CONTEXTUAL"
+        if case.quality_outcome == "NOT_MET":
+            decision = "CONTEXTUAL"
+        conditions = (
+            "Demo data: read beside the limitations in the methodology metadata."
+            if case.quality_outcome == "MET_WITH_CONDITIONS"
+            else None
+        )
+        review.decide(
+            session, office.approver, uid, number, decision=decision, conditions=conditions
+        )
+        session.refresh(version)
+    if version.state == workflow.DECIDED:
+        publishing.publish(session, office.approver, uid, number, agency=settings.agency_id)
 
 
 def _demo_organisation(

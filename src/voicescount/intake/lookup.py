@@ -8,6 +8,7 @@ by the artefact's content hash (a replaced non-final artefact gets a new hash).
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -143,6 +144,23 @@ class RegistryVocabulary:
     def country_area(self, alpha2: str) -> str | None:
         m49 = alpha2_to_m49().get(alpha2.upper())
         return m49 if m49 is not None and m49 in self._areas.codes else None
+
+    def parents_among(self, codes: Iterable[str], dimension: str) -> dict[str, str]:
+        """Child → nearest ancestor that is also among ``codes``, for REF_AREA or
+        CUST_BREAKDOWN (disclosure control adds up children to their parent)."""
+        items = self._areas if dimension == "REF_AREA" else self._groups
+        present = set(codes)
+        found: dict[str, str] = {}
+        for code in present:
+            seen = {code}
+            current = items.parents.get(code)
+            while current is not None and current not in seen:
+                if current in present:
+                    found[code] = current
+                    break
+                seen.add(current)
+                current = items.parents.get(current)
+        return found
 
     def target_group_exists(self, code: str) -> bool:
         return code in self._groups.codes

@@ -404,7 +404,16 @@ def _canonical_hash(payload: Any) -> str:
 
 
 def submit(session: Session, principal: Principal, uid: str, number: int) -> VersionHandle:
-    """Freeze a draft: check its metadata for submission, hash it, make it visible to stewards."""
+    """Freeze a draft and commit; the review workflow's submission screens it in the same
+    transaction instead (``review.service.submit``)."""
+    handle = freeze(session, principal, uid, number)
+    session.commit()
+    return handle
+
+
+def freeze(session: Session, principal: Principal, uid: str, number: int) -> VersionHandle:
+    """Check a draft's metadata for submission, hash it, make it visible to stewards (in the
+    caller's transaction)."""
     handle = editable_version(session, principal, uid, number)
     version = handle.version
     problems = [
@@ -437,7 +446,7 @@ def submit(session: Session, principal: Principal, uid: str, number: int) -> Ver
         subject=f"version:{uid}/{number}",
         details={"content_hash": version.content_hash, "observations": version.observation_count},
     )
-    session.commit()
+    session.flush()
     handle.editable = False
     return handle
 

@@ -202,6 +202,7 @@ def _run(
         summary["warnings"] = sink.warnings
         summary["issues_by_kind"] = dict(sink.by_kind)
         summary["format"] = parser.format
+        summary["sheet"] = request.sheet
         summary["declared_structure"] = parser.declared_structure
         summary["mapping"] = profile.model_dump()
         return Outcome(
@@ -409,6 +410,73 @@ def check_file(
             )
         finally:
             session.rollback()
+
+
+def recheck(
+    session: Session,
+    upload: Upload,
+    *,
+    organisation_id: int,
+    metadata: dict[str, Any],
+    settings: Settings,
+    store: BlobStore,
+) -> Outcome:
+    """Validate an accepted upload's kept bytes again, as they were read then, against
+    ``metadata`` (which may have changed since); nothing is stored."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return _run(
+            session,
+            target=Target(organisation_id, metadata),
+            path=store.path(upload.blob_sha256),
+            request=_request_of(upload),
+            settings=settings,
+            upload_id=None,
+            report_path=Path(tmp) / "report.csv",
+        )
+
+
+def _request_of(upload: Upload) -> UploadRequest:
+    return UploadRequest(
+        filename=upload.filename,
+        media_type=upload.media_type,
+        declared_format=upload.format,
+        encoding=upload.encoding,
+        sheet=(upload.summary or {}).get("sheet"),
+        inline_profile=upload.mapping or None,
+    )
+
+
+def dropped_columns(upload: Upload) -> list[str]:
+    """Columns of the file that were not stored: unmatched, or ignored by the mapping."""
+    columns = (upload.summary or {}).get("columns") or {}
+    ignored = (upload.mapping or {}).get("ignore_columns") or []
+    return list(dict.fromkeys([*(columns.get("unused_columns") or []), *ignored]))
+
+
+def column_values(
+    upload: Upload, columns: list[str], *, store: BlobStore, limit: int = 100_000
+) -> Iterator[tuple[int, str, str]]:
+    """(row number, column, text) of ``columns`` in the kept file, for the first ``limit`` rows."""
+    if not columns:
+        return
+    request = _request_of(upload)
+    parser = open_parser(
+        store.path(upload.blob_sha256),
+        media_type=request.media_type,
+        filename=request.filename,
+        declared_format=request.declared_format,
+        encoding=request.encoding,
+        sheet=request.sheet,
+    )
+    present = [c for c in columns if c in parser.columns()]
+    for count, row in enumerate(parser.rows()):
+        if count >= limit:
+            return
+        values = row.values
+        for column in present:
+            text = values.get(column)
+            if text:
+                yield row.number, column, text
 
 
 def get_upload(

@@ -28,22 +28,6 @@ def release_uid(dataset_uid: str, number: int) -> str:
     return f"{dataset_uid}-v{number}"
 
 
-def check_decision(decision: str, quality_outcome: str | None) -> list[dict[str, str]]:
-    problems = []
-    if decision.upper() not in DECISIONS:
-        problems.append(
-            {"field": "decision", "message": f"must be one of: {', '.join(DECISIONS).lower()}"}
-        )
-    if quality_outcome is not None and quality_outcome.upper() not in QUALITY_OUTCOMES:
-        problems.append(
-            {
-                "field": "quality_outcome",
-                "message": f"must be one of: {', '.join(sorted(QUALITY_OUTCOMES)).lower()}",
-            }
-        )
-    return problems
-
-
 def producer_type(metadata: dict[str, Any]) -> str:
     """The CL_PRODUCER_TYPE code for the producer the metadata names (OTHER if unsure)."""
     organisation = (metadata.get("producer") or {}).get("organisation") or {}

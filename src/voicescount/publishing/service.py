@@ -1,14 +1,15 @@
-"""Use cases of publishing: release a dataset version as SDMX, withdraw a release.
+"""Use cases of publishing: release a decided dataset version as SDMX, withdraw a release.
 
-Until the review workflow exists, an approver of a statistics office publishes a submitted
-version directly, stating the decision (official, complementary or contextual); the review issue
-puts screening, the rubric and disclosure control in front of this call.
+Publishing takes what the review decided (``voicescount.review``): only a version an approver of
+the reviewing statistics office has decided on as official, complementary or contextual is
+released, with that decision, the rubric outcome and the caveat as its labels.
 
 Publishing copies the version's observations into ``published_observation``, sorted by series
-key and period, so that data queries read a release in order, with indexes made for them. A newer
-release of the same dataset supersedes the older one; the older one stays retrievable (history,
-point-in-time queries) but leaves the current feed. A withdrawn release leaves every feed;
-``updatedAfter`` clients see it as a deletion.
+key and period, so that data queries read a release in order, with indexes made for them; cells
+withheld by disclosure control go out without a value. A newer release of the same dataset
+supersedes the older one; the older one stays retrievable (history, point-in-time queries) but
+leaves the current feed. A withdrawn release leaves every feed; ``updatedAfter`` clients see it
+as a deletion, and its tombstone stays.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from sqlmodel import Session, col, select
 
 from voicescount.access.roles import Principal
 from voicescount.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from voicescount.intake import service as intake
 from voicescount.provenance import audit
 from voicescount.publishing import rules
 from voicescount.registry import service as registry
+from voicescount.review import service as review
+from voicescount.review import workflow
 from voicescount.storage import published
 from voicescount.storage.tables import (
     Dataset,
@@ -34,13 +36,10 @@ from voicescount.storage.tables import (
 from voicescount.storage.types import utcnow
 from voicescount.types import OrgKind, Role
 
-#: Version states around publication (intake defines draft and submitted).
-PUBLISHED = "published"
-SUPERSEDED = "superseded"
-WITHDRAWN = "withdrawn"
-
-#: Version states from which an approver may publish (review states join in the review issue).
-PUBLISHABLE = frozenset({intake.SUBMITTED})
+#: Version states around publication (the review workflow owns them all).
+PUBLISHED = workflow.PUBLISHED
+SUPERSEDED = workflow.SUPERSEDED
+WITHDRAWN = workflow.WITHDRAWN
 
 
 def _require_approver(principal: Principal) -> None:
@@ -51,30 +50,21 @@ def _require_approver(principal: Principal) -> None:
 
 
 def publish(
-    session: Session,
-    principal: Principal,
-    uid: str,
-    number: int,
-    *,
-    decision: str,
-    quality_outcome: str | None = None,
-    caveat: str | None = None,
-    agency: str,
+    session: Session, principal: Principal, uid: str, number: int, *, agency: str
 ) -> Release:
-    """Release a submitted version; it supersedes the dataset's current release, if any."""
+    """Release a decided version; it supersedes the dataset's current release, if any."""
     _require_approver(principal)
-    handle = intake.visible_version(session, principal, uid, number)
+    file = review.steward_case(session, principal, uid, number, frozenset({Role.APPROVER}))
+    handle, case = file.handle, file.case
     version = handle.version
-    if handle.organisation.id == principal.organisation_id:
-        raise PermissionDenied("No organisation publishes its own data.")
-    problems = rules.check_decision(decision, quality_outcome)
-    if problems:
-        raise InvalidInput("The publication cannot be recorded as given.", errors=problems)
-    if version.state not in PUBLISHABLE:
+    if version.state != workflow.DECIDED:
         raise Conflict(
-            f"Version {number} of {uid} is {version.state}; only a submitted version can be "
-            "published."
+            f"Version {number} of {uid} is {version.state.replace('_', ' ')}; only a version "
+            "decided on in review (official, complementary or contextual) is published."
         )
+    decision = case.decision or ""
+    if decision not in rules.DECISIONS:
+        raise Conflict(f"Version {number} of {uid} was rejected in review; it is not published.")
     steward = session.get(Organisation, principal.organisation_id)
     assert steward is not None and version.id is not None and handle.dataset.id is not None
     # Community series defined since the last generation join CL_SERIES now, so every series
@@ -87,11 +77,11 @@ def publish(
         version_id=version.id,
         organisation_id=handle.organisation.id,  # type: ignore[arg-type]
         steward_id=steward.id,
-        decision=decision.upper(),
-        quality_outcome=quality_outcome.upper() if quality_outcome else None,
+        decision=decision,
+        quality_outcome=case.quality_outcome,
         producer_type=rules.producer_type(version.metadata_),
-        caveat=caveat
-        or rules.default_caveat(handle.organisation.name, steward.name, decision.upper()),
+        caveat=case.caveat
+        or rules.default_caveat(handle.organisation.name, steward.name, decision),
         content_hash=version.content_hash or "",
         published_at=now,
         published_by=principal.actor,
@@ -104,10 +94,26 @@ def publish(
     if previous is not None:
         previous.superseded_at = now
         previous.superseded_by = release.id
-        _set_state(session, previous.version_id, SUPERSEDED)
         session.add(previous)
-    version.state = PUBLISHED
-    session.add_all([version, release])
+        older = session.get(DatasetVersion, previous.version_id)
+        if older is not None and older.state == workflow.PUBLISHED:
+            review.move(
+                session,
+                older,
+                workflow.SUPERSEDED,
+                principal=None,
+                reason=f"Superseded by version {number}.",
+                notify=(steward.id,) if steward.id else (),
+            )
+    review.move(
+        session,
+        version,
+        workflow.PUBLISHED,
+        principal=principal,
+        details={"release": release.uid, "observations": release.observation_count},
+        notify=(steward.id,) if steward.id else (),
+    )
+    session.add(release)
     audit.append(
         session,
         actor=principal.actor,
@@ -123,13 +129,6 @@ def publish(
     )
     session.commit()
     return release
-
-
-def _set_state(session: Session, version_id: int, state: str) -> None:
-    version = session.get(DatasetVersion, version_id)
-    if version is not None:
-        version.state = state
-        session.add(version)
 
 
 def current_release(
@@ -165,6 +164,8 @@ def withdraw(session: Session, principal: Principal, release_uid: str, *, reason
     """Take a release out of every feed (e.g. a community withdrew consent); a tombstone stays."""
     _require_approver(principal)
     release = get_release(session, release_uid)
+    if release.steward_id != principal.organisation_id:
+        raise PermissionDenied("Only the statistics office that published a release withdraws it.")
     if release.withdrawn_at is not None:
         raise Conflict(
             f"Release {release_uid} was already withdrawn on {release.withdrawn_at:%Y-%m-%d}."
@@ -177,8 +178,18 @@ def withdraw(session: Session, principal: Principal, release_uid: str, *, reason
     release.withdrawn_at = utcnow()
     release.withdrawn_by = principal.actor
     release.withdrawn_reason = reason.strip()[:1000]
-    _set_state(session, release.version_id, WITHDRAWN)
     session.add(release)
+    version = session.get(DatasetVersion, release.version_id)
+    if version is not None and version.state in (workflow.PUBLISHED, workflow.SUPERSEDED):
+        review.move(
+            session,
+            version,
+            workflow.WITHDRAWN,
+            principal=principal,
+            reason=release.withdrawn_reason,
+            details={"release": release.uid},
+            notify=(principal.organisation_id,),
+        )
     audit.append(
         session,
         actor=principal.actor,

@@ -29,18 +29,29 @@ ROW_COLUMNS: tuple[str, ...] = (
 def publish_version(session: Session, release_id: int, version_id: int) -> int:
     """Copy a version's observations into the release, inside the database; returns the count.
 
+    Disclosure control's verdicts (table ``suppression``) apply on the way: a withheld cell
+    (CONF_STATUS A or D) loses its value, its unweighted n and its other attributes (bounds or
+    a comment would give the value away); OBS_STATUS becomes Q, or U for low reliability.
+
     One INSERT … SELECT: nothing crosses into Python, and no generator reads from the
     connection while it writes (which a PostgreSQL COPY would not allow).
     """
+    withheld = "s.conf_status IN ('A', 'D')"
     result = session.execute(
         text(
             "INSERT INTO published_observation (release_id, series_key, series, ref_area, "
             "time_period, obs_value, unit_measure, unit_mult, obs_status, unweighted_n, "
             "conf_status, attributes) "
-            "SELECT :release, series_key, split_part(series_key, '.', 3), "
-            "split_part(series_key, '.', 4), time_period, obs_value, unit_measure, unit_mult, "
-            "obs_status, unweighted_n, conf_status, attributes FROM observation "
-            "WHERE version_id = :version ORDER BY series_key, time_period"
+            "SELECT :release, o.series_key, split_part(o.series_key, '.', 3), "
+            "split_part(o.series_key, '.', 4), o.time_period, "
+            f"CASE WHEN {withheld} THEN NULL ELSE o.obs_value END, o.unit_measure, o.unit_mult, "
+            "COALESCE(s.obs_status, o.obs_status), "
+            f"CASE WHEN {withheld} THEN NULL ELSE o.unweighted_n END, "
+            "COALESCE(s.conf_status, o.conf_status), "
+            f"CASE WHEN {withheld} THEN NULL ELSE o.attributes END "
+            "FROM observation o LEFT JOIN suppression s "
+            "ON s.version_id = o.version_id AND s.observation_id = o.id "
+            "WHERE o.version_id = :version ORDER BY o.series_key, o.time_period"
         ),
         {"release": release_id, "version": version_id},
     )
@@ -54,12 +65,19 @@ class Filter:
     release_ids: Sequence[int]
     series: frozenset[str] | None = None
     ref_areas: frozenset[str] | None = None
+    #: Whole series keys, when the query names few enough of them: ``ix_published_release``
+    #: then reads exactly their observations instead of every key of a series and area.
+    series_keys: frozenset[str] | None = None
 
 
 def _where(filter_: Filter) -> tuple[str, dict[str, Any]]:
     clauses = [f"release_id IN ({', '.join(str(int(r)) for r in filter_.release_ids)})"]
     params: dict[str, Any] = {}
-    for column, values in (("series", filter_.series), ("ref_area", filter_.ref_areas)):
+    for column, values in (
+        ("series", filter_.series),
+        ("ref_area", filter_.ref_areas),
+        ("series_key", filter_.series_keys),
+    ):
         if values is not None:
             names = []
             for index, value in enumerate(sorted(values)):

@@ -39,6 +39,7 @@ from voicescount.errors import InvalidInput
 from voicescount.intake import lookup, uploads
 from voicescount.intake import metadata as methodology
 from voicescount.intake import service as intake
+from voicescount.review import service as review
 from voicescount.storage import observations
 from voicescount.storage.blobs import BlobStore
 from voicescount.storage.tables import Blob, Dataset, DatasetVersion, Upload
@@ -108,6 +109,7 @@ def _version_public(session: Session, handle: intake.VersionHandle) -> VersionPu
         else None
     )
     issues = intake.metadata_issues(session, handle, for_submission=True)
+    case = review.find_case(session, version)
     return VersionPublic(
         **_summary(version).model_dump(),
         dataset=handle.dataset.uid,
@@ -124,6 +126,7 @@ def _version_public(session: Session, handle: intake.VersionHandle) -> VersionPu
         ],
         uploads=[_upload_public(session, handle, u) for u in intake.uploads_of(session, version)],
         findings=len(intake.list_findings(session, version)),
+        screening=case.screening if case is not None else None,
     )
 
 
@@ -314,14 +317,27 @@ def get_observations(
 @router.post(
     f"{PREFIX}/submit",
     response_model=VersionPublic,
-    summary="Freeze and submit a draft to the statistics office; honours Idempotency-Key",
+    summary="Freeze, screen and submit a draft to the statistics office; honours Idempotency-Key",
 )
 async def submit(
-    uid: str, number: int, request: Request, session: SessionDep, principal: PrincipalDep
+    uid: str,
+    number: int,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
 ) -> JSONResponse:
     async def handler() -> tuple[int, Any]:
-        handle = await run_in_threadpool(intake.submit, session, principal, uid, number)
-        return 200, await run_in_threadpool(_version_public, session, handle)
+        file = await run_in_threadpool(
+            review.submit,
+            session,
+            principal,
+            uid,
+            number,
+            settings=settings,
+            store=_store(settings),
+        )
+        return 200, await run_in_threadpool(_version_public, session, file.handle)
 
     return await idempotency.run(request, session, principal, "", handler)
 

@@ -1,4 +1,4 @@
-"""Publishing: release a submitted version, list and read releases, withdraw one."""
+"""Publishing: release a decided version, list and read releases, withdraw one."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from sqlmodel import Session
 
 from voicescount.api.deps import PrincipalDep, SessionDep, SettingsDep
 from voicescount.api.schemas.publishing import (
-    PublishRequest,
     ReleasePublic,
     ReleasesPublic,
     WithdrawRequest,
@@ -38,26 +37,16 @@ def _public(session: Session, settings: Settings, release: Release) -> ReleasePu
     "/datasets/{uid}/versions/{number}/publish",
     response_model=ReleasePublic,
     status_code=status.HTTP_201_CREATED,
-    summary="Publish a submitted version (approvers of a statistics office)",
+    summary="Publish a version decided on in review (approvers of the reviewing office)",
 )
 def publish(
     uid: str,
     number: int,
-    body: PublishRequest,
     session: SessionDep,
     principal: PrincipalDep,
     settings: SettingsDep,
 ) -> ReleasePublic:
-    release = publishing.publish(
-        session,
-        principal,
-        uid,
-        number,
-        decision=body.decision,
-        quality_outcome=body.quality_outcome,
-        caveat=body.caveat,
-        agency=settings.agency_id,
-    )
+    release = publishing.publish(session, principal, uid, number, agency=settings.agency_id)
     return _public(session, settings, release)
 
 

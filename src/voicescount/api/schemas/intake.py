@@ -108,6 +108,11 @@ class VersionPublic(VersionSummary):
     )
     uploads: list[UploadPublic]
     findings: int
+    screening: dict[str, Any] | None = Field(
+        default=None,
+        description="The automatic screening at submission: blocking issues return the "
+        "version, warnings go to the reviewer (each with check, code, severity, where, message)",
+    )
 
 
 class DatasetPublic(BaseModel):

@@ -7,23 +7,6 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 
-class PublishRequest(BaseModel):
-    decision: str = Field(
-        description="official, complementary (citizen data beside official statistics) or "
-        "contextual (narrative evidence only)",
-        examples=["complementary"],
-    )
-    quality_outcome: str | None = Field(
-        default=None, description="met, met_with_conditions or not_met (the rubric's outcome)"
-    )
-    caveat: str | None = Field(
-        default=None,
-        max_length=1000,
-        description="The line a VNR table prints beside the figure; a default names the "
-        "producer, the reviewing office and the decision",
-    )
-
-
 class WithdrawRequest(BaseModel):
     reason: str = Field(description="Why (kept on the release's tombstone)", max_length=1000)
 

@@ -24,6 +24,14 @@ from voicescount.storage.tables.registry import (
     StructureArtefact,
     StructureItem,
 )
+from voicescount.storage.tables.review import (
+    ReviewCase,
+    ReviewTransition,
+    StewardSettings,
+    Suppression,
+    Webhook,
+    WebhookDelivery,
+)
 
 __all__ = [
     "ApiKey",
@@ -40,12 +48,18 @@ __all__ = [
     "Organisation",
     "PublishedObservation",
     "Release",
+    "ReviewCase",
+    "ReviewTransition",
     "SdgGoal",
     "SdgIndicator",
     "SdgSeries",
     "SdgSeriesIndicator",
     "SdgTarget",
+    "StewardSettings",
     "StructureArtefact",
     "StructureItem",
+    "Suppression",
     "Upload",
+    "Webhook",
+    "WebhookDelivery",
 ]

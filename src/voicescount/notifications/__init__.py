@@ -1,0 +1,1 @@
+"""Telling coalitions and statistics offices what happened: signed webhooks, retried with backoff."""

@@ -1,0 +1,1 @@
+"""Review of submitted versions by the statistics office: screening, workflow, quality rubric."""

@@ -1,0 +1,1 @@
+"""Package data of the review: the default quality rubric (read with ``importlib.resources``)."""
