@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from voicescount.errors import InvalidInput, NoResults
 from voicescount.publishing import feeds
+from voicescount.sdmx.query import semantic_error
 from voicescount.sdmx.structures import ArtefactRecord
 from voicescount.storage import published
 from voicescount.types import ArtefactType
@@ -37,7 +38,7 @@ def available(
     dimensions = structure.dimensions
     wanted = component if component not in (None, "", "all", "*") else None
     if wanted is not None and wanted not in (*dimensions, structure.time_dimension):
-        raise InvalidInput(f"{wanted} is not a dimension of {flow.artefact_id}.")
+        raise semantic_error(f"{wanted} is not a dimension of {flow.artefact_id}.")
     key = query.key or tuple(None for _ in dimensions)
     if len(key) != len(dimensions):
         raise InvalidInput(f"The key has {len(key)} parts; the flow has {len(dimensions)}.")

@@ -101,6 +101,18 @@ REFERENCES = frozenset(
 )
 
 
+def semantic_error(detail: str) -> InvalidInput:
+    """A query that parses but asks for what the structure does not have (a component the DSD
+    lacks): SDMX-REST 2.x answers it with 422, 1.5 with 400."""
+    error = InvalidInput(detail)
+    error.extra["sdmx_semantic"] = True
+    return error
+
+
+def is_semantic(error: InvalidInput) -> bool:
+    return bool(error.extra.get("sdmx_semantic"))
+
+
 def values(part: str | None) -> list[str] | None:
     """A path part's values: ``None`` for a wildcard, else the ``+``/``,``-separated list."""
     if part is None or part.strip().lower() in WILDCARDS:

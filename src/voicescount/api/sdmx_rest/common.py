@@ -27,7 +27,13 @@ from voicescount.publishing.catalogue import Catalogue, Selection, resource_type
 from voicescount.sdmx import messages
 from voicescount.sdmx.data import Header, WriteOptions
 from voicescount.sdmx.formats import MediaType, negotiate
-from voicescount.sdmx.query import REFERENCES, STRUCTURE_DETAILS, values
+from voicescount.sdmx.query import (
+    REFERENCES,
+    STRUCTURE_DETAILS,
+    STRUCTURE_RESOURCES,
+    is_semantic,
+    values,
+)
 from voicescount.sdmx.structure_writers import StructureEntry, write_structures
 from voicescount.sdmx.structures import ArtefactRecord, Key, short_ref
 from voicescount.sdmx.writers import get_data_writer
@@ -67,7 +73,7 @@ def error_response(request: Request, tree: Tree, status: int, text: str) -> Resp
     code = messages.sdmx_code(status)
     if "json" in accept or (tree is V2 and "xml" not in accept):
         version = "1.0" if "version=1" in accept else "2.0"
-        title = messages.SDMX_CODE_TITLES.get(code, "Error")
+        title = messages.SDMX_TITLES.get(code, "Error")
         body, media = messages.error_json(status, title, text, version), "application/json"
     elif tree is V2 and "version=3" in accept:
         body, media = messages.error_ml30(code, text), "application/xml"
@@ -82,6 +88,11 @@ def answer_errors(request: Request, tree: Tree, exc: VoicescountError) -> Respon
             return Response(status_code=204, headers={"Vary": VARY})
         return error_response(request, tree, 404, f"No results found. {exc.detail}")
     status = status_for(exc)
+    if isinstance(exc, InvalidInput) and status == 422:
+        # A query SDMX-REST cannot take as written (flowRef, key, parameter value) is a syntax
+        # error: 400 with SDMX code 140. Only 2.x has a status for semantic errors (422); 1.5's
+        # (403) would read as "not allowed" to clients, so 1.5 answers those with 400 as well.
+        status = 422 if tree is V2 and is_semantic(exc) else 400
     if isinstance(exc, NotFound) and status == 404:
         return error_response(request, tree, 404, f"No results found. {exc.detail}")
     return error_response(request, tree, status, exc.detail)
@@ -214,20 +225,39 @@ def structure_response(
         raise InvalidInput(
             f"detail={detail} is not a structure detail; use one of {sorted(STRUCTURE_DETAILS)}."
         )
+    if resource.strip().lower() not in STRUCTURE_RESOURCES:
+        raise NotFound(
+            "SDMX-REST resource", resource, f"{resource!r} is not an SDMX-REST structure resource."
+        )
     catalogue = Catalogue(session, settings.agency_id)
     if references not in REFERENCES:
         resource_types(references)  # a type name: raises if it is not one
     matched = catalogue.find(resource, agency, artefact_id, version)
+    item_ids = values(item_id)
+    if item_ids:
+        # An itemID query answers the schemes holding at least one of the items (SDMX-REST 1.5
+        # §4.3); none is no result, not an empty partial scheme.
+        matched = [key for key in matched if _holds_any(catalogue.record(key), item_ids)]
     if not matched:
-        raise NotFound(resource, f"{agency or 'all'}/{artefact_id or 'all'}/{version or 'latest'}")
+        raise NotFound(
+            resource,
+            f"{agency or 'all'}/{artefact_id or 'all'}/{version or 'latest'}"
+            + (f"/{item_id}" if item_ids else ""),
+        )
     moment = catalogue.last_modified()
     etag = etag_for(request, media, moment)
     if not_modified(request, etag, moment):
         return Response(status_code=304, headers=caching_headers(etag, moment))
     selection = catalogue.resolve(matched, references)
-    entries = structure_entries(catalogue, selection, detail=detail, item_ids=values(item_id))
+    entries = structure_entries(catalogue, selection, detail=detail, item_ids=item_ids)
     body = write_structures(entries, header(settings), media)
     return Response(body, media_type=media.content_type, headers=caching_headers(etag, moment))
+
+
+def _holds_any(record: ArtefactRecord, item_ids: list[str]) -> bool:
+    """Whether an item scheme has one of ``item_ids`` (nested ones may be given by path)."""
+    held = {item.id for item in record.items}
+    return any(item.split(".")[-1] in held for item in item_ids)
 
 
 # ------------------------------------------------------------------------------------------

@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from voicescount.api.deps import SessionDep, SettingsDep
 from voicescount.api.sdmx_rest import common
 from voicescount.api.sdmx_rest.common import V2
-from voicescount.errors import InvalidInput, NotImplementedFeature
+from voicescount.errors import InvalidInput, NotFound, NotImplementedFeature
 from voicescount.publishing import availability, feeds
 from voicescount.registry import voices
 from voicescount.sdmx import formats, query
@@ -50,7 +50,7 @@ def _flow_from_context(
             suffix = f"_{flow_id}"
             if resource_id.endswith(suffix):
                 return agency, flow_id, frozenset({resource_id[: -len(suffix)]})
-        raise InvalidInput(f"{resource_id} is not a provision agreement of this service.")
+        raise NotFound("provisionagreement", resource_id)
     return agency, resource_id, None
 
 
@@ -100,9 +100,21 @@ def _with_components(
     if not chosen:
         return data_query
     flow = feeds.resolve_flow(session, data_query, settings.agency_id)
-    dimensions = feeds.data_structure(session, flow).dimensions
+    structure = feeds.data_structure(session, flow)
+    dimensions = structure.dimensions
     key = list(data_query.key or tuple(None for _ in dimensions))
     for component, codes in chosen.items():
+        known = (
+            *dimensions,
+            structure.measure,
+            *structure.dataset_attributes,
+            *structure.series_attributes,
+            *structure.observation_attributes,
+        )
+        if component not in known:
+            raise query.semantic_error(
+                f"c[{component}]: {flow.artefact_id} has no component {component}."
+            )
         if component not in dimensions:
             raise NotImplementedFeature(
                 f"c[{component}] filters a component that is not a series-key dimension; "
@@ -385,8 +397,16 @@ def structures_item(
     "/{endpoint}/{path:path}",
     methods=["GET", "POST", "PUT", "DELETE"],
     summary="Other standard endpoints (schema, metadata, registration): 501",
+    # A catch-all answering 501/404, not an operation; in OpenAPI its four methods would
+    # share one operation id.
+    include_in_schema=False,
 )
 def other(request: Request, endpoint: str, path: str) -> Response:
+    if path.endswith("/") and request.method == "GET":
+        # pysdmx ends every query without parameters with "/" (structure/codelist/A/CL_X/);
+        # this route would swallow it before Starlette's trailing-slash redirect, so redirect here.
+        query_string = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(request.url.path.rstrip("/") + query_string, status_code=307)
     if endpoint.lower() in ("schema", "metadata", "registration"):
         return common.not_implemented(request, V2, f"The {endpoint} query")
     return common.error_response(request, V2, 404, f"No SDMX-REST endpoint /{endpoint}.")
