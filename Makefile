@@ -8,7 +8,7 @@ VOICESCOUNT_HOST ?= 127.0.0.1
 VOICESCOUNT_PORT ?= 8000
 export VOICESCOUNT_HOST VOICESCOUNT_PORT
 
-.PHONY: install run migrate load serve test check format bench clean
+.PHONY: install run migrate load serve test check format bench bench-publish clean opensdmx-venv
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "voicescount needs Python 3.11 or newer (set PYTHON=python3.x)")'
@@ -55,5 +55,25 @@ BENCH_ROWS ?= 1000000
 bench: install
 	$(BIN)/python bench/intake.py --rows $(BENCH_ROWS) $(BENCH_ARGS)
 
+## Publishing speed (HTTP downloads, one-series queries) beside sdmx1's writers (docs/performance.md,
+## "Publishing"); BENCH_PUBLISH_ARGS adds options, e.g. "--backends sqlite --requests 500".
+BENCH_PUBLISH_ROWS ?= 20000
+bench-publish: install
+	$(BIN)/python bench/publish.py --rows $(BENCH_PUBLISH_ROWS) $(BENCH_PUBLISH_ARGS)
+
+## opensdmx (Python 3.12+) in a virtualenv of its own, for tests/interop (the tests build it if missing).
+OPENSDMX_VENV := .venv-opensdmx
+OPENSDMX_SPEC ?= opensdmx==0.29.0
+# The first of these that runs and is Python 3.12 or newer (a pyenv shim may exist and fail).
+PYTHON312 ?= $(or $(shell for p in python3.12 python3.13 python3 /root/.pyenv/versions/3.12.1/bin/python; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && echo $$p && break; done),python3.12)
+
+$(OPENSDMX_VENV)/.installed-stamp: Makefile
+	@test -x $(OPENSDMX_VENV)/bin/python || $(PYTHON312) -m venv $(OPENSDMX_VENV)
+	$(OPENSDMX_VENV)/bin/python -m pip install --quiet --disable-pip-version-check '$(OPENSDMX_SPEC)'
+	@touch $@
+
+opensdmx-venv: $(OPENSDMX_VENV)/.installed-stamp
+
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(OPENSDMX_VENV) var .pytest_cache .ruff_cache
