@@ -55,6 +55,7 @@ class Store:
             "database_url": self.url,
             "var_dir": self.var_dir,
             "webhook_interval": 0,
+            "checkpoint_interval": 0,
             "webhook_allow_private": True,
         }
         values.update(overrides)

@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     webhook_interval: float = Field(default=5.0, ge=0)
     #: Whether webhooks may point at private or local addresses (tests, closed networks).
     webhook_allow_private: bool = Field(default=False)
+    #: Ed25519 private key (PKCS#8 PEM) that signs audit checkpoints. Unset: generated once at
+    #: ``var_dir/audit-signing-key.pem`` (mode 0600) on first use; set: it must exist.
+    audit_signing_key_file: Path | None = Field(default=None, description="checkpoint signing key")
+    #: Seconds between signed audit checkpoints made by the server (only when the chain has
+    #: grown); 0 turns the worker off (then run ``voicescount audit checkpoint`` from cron).
+    checkpoint_interval: float = Field(default=3600.0, ge=0)
 
     @field_validator("database_url")
     @classmethod
