@@ -258,9 +258,11 @@ def _in_scope(views: list[ReleaseView], query: DataQuery) -> list[ReleaseView]:
     if query.include_history:
         return [v for v in kept if v.published_at <= now]
     moment = query.as_of or now
-    return [
+    in_force = [
         v for v in kept if v.published_at <= moment and (v.ended_at is None or v.ended_at > moment)
     ]
+    # A point-in-time answer reproduces the feed as it read then, when no end was known yet.
+    return [replace(v, ended_at=None) for v in in_force] if query.as_of else in_force
 
 
 def _with_action(view: ReleaseView, action: Action) -> ReleaseView:

@@ -28,6 +28,11 @@ def release_uid(dataset_uid: str, number: int) -> str:
     return f"{dataset_uid}-v{number}"
 
 
+def sdmx_data_url(base_url: str, agency: str, flow_id: str, provider: str) -> str:
+    """The SDMX-REST 1.5 URL of a coalition's data in the community flow (what a release links)."""
+    return f"{base_url.rstrip('/')}/sdmx/v1/data/{agency},{flow_id},latest/all/{agency},{provider}"
+
+
 def producer_type(metadata: dict[str, Any]) -> str:
     """The CL_PRODUCER_TYPE code for the producer the metadata names (OTHER if unsure)."""
     organisation = (metadata.get("producer") or {}).get("organisation") or {}

@@ -14,6 +14,7 @@ as a deletion, and its tombstone stays.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -198,6 +199,56 @@ def withdraw(session: Session, principal: Principal, release_uid: str, *, reason
         details={"reason": release.withdrawn_reason},
     )
     session.commit()
+    return release
+
+
+#: A DOI as DataCite mints it: the ``10.`` directory prefix, a registrant code, a suffix.
+DOI_PATTERN = re.compile(r"^10\.\d{4,9}/\S+$")
+#: What people paste instead of the bare DOI; stripped before the check.
+_DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:")
+
+
+def set_doi(session: Session, principal: Principal, release_uid: str, doi: str) -> Release:
+    """Record the DOI the operator minted for a release (admins of the deployment, or approvers
+    of the office that published it); a correction replaces it, and the audit log keeps both."""
+    release = get_release(session, release_uid)
+    publisher = (
+        principal.organisation_kind is OrgKind.STEWARD
+        and principal.role is Role.APPROVER
+        and release.steward_id == principal.organisation_id
+    )
+    if not (principal.is_deployment_admin or publisher):
+        raise PermissionDenied(
+            "Only an admin of the deployment or an approver of the statistics office that "
+            "published the release records its DOI."
+        )
+    value = doi.strip()
+    for prefix in _DOI_PREFIXES:
+        if value.lower().startswith(prefix):
+            value = value[len(prefix) :]
+            break
+    if not DOI_PATTERN.match(value) or len(value) > 200:
+        raise InvalidInput(
+            f"{doi!r} is not a DOI; write it as 10.<registrant>/<suffix>, e.g. 10.5281/zenodo.123.",
+            errors=[
+                {
+                    "field": "doi",
+                    "message": "must be 10., 4 to 9 digits, '/' and a suffix without spaces",
+                }
+            ],
+        )
+    previous = release.doi
+    if previous != value:
+        release.doi = value
+        session.add(release)
+        audit.append(
+            session,
+            actor=principal.actor,
+            action="release.doi",
+            subject=f"release:{release.uid}",
+            details={"doi": value, "previous": previous},
+        )
+        session.commit()
     return release
 
 

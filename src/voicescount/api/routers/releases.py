@@ -14,6 +14,7 @@ from voicescount.api.schemas.publishing import (
     WithdrawRequest,
 )
 from voicescount.config import Settings
+from voicescount.publishing import rules
 from voicescount.publishing import service as publishing
 from voicescount.registry import voices
 from voicescount.storage.tables import Organisation, Release
@@ -26,11 +27,12 @@ def _public(session: Session, settings: Settings, release: Release) -> ReleasePu
     provider = session.get(Organisation, release.organisation_id)
     provider_id = provider.slug if provider else ""
     base = settings.base_url.rstrip("/")
-    data_url = (
-        f"{base}/sdmx/v1/data/{settings.agency_id},{voices.FLOW_ID},latest/all/"
-        f"{settings.agency_id},{provider_id}"
+    return ReleasePublic(
+        **description,
+        sdmx_data_url=rules.sdmx_data_url(base, settings.agency_id, voices.FLOW_ID, provider_id),
+        provenance_url=f"{base}/api/v1/releases/{release.uid}/provenance",
+        citation_url=f"{base}/api/v1/releases/{release.uid}/citation",
     )
-    return ReleasePublic(**description, sdmx_data_url=data_url)
 
 
 @router.post(

@@ -37,6 +37,8 @@ class ReleasePublic(BaseModel):
     status: str = Field(description="current, superseded or withdrawn")
     doi: str | None
     sdmx_data_url: str = Field(description="The release's data through SDMX-REST")
+    provenance_url: str = Field(description="The release's provenance (W3C PROV)")
+    citation_url: str = Field(description="How to cite the release (DataCite, APA, BibTeX…)")
 
 
 class ReleasesPublic(BaseModel):
