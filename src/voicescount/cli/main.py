@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from voicescount import __version__
-from voicescount.cli import access, audit, db, demo, registry, serve, webhooks
+from voicescount.cli import access, audit, db, demo, reference, registry, serve, webhooks
 from voicescount.cli.common import CONTEXT_SETTINGS
 from voicescount.cli.submission import register as register_submission
 
@@ -24,6 +24,7 @@ main.add_command(db.db)
 main.add_command(access.org)
 main.add_command(access.key)
 main.add_command(registry.registry)
+main.add_command(reference.reference)
 main.add_command(audit.audit)
 main.add_command(demo.demo)
 main.add_command(webhooks.webhooks)

@@ -1,7 +1,7 @@
 """SQLModel table classes, one module per area. Importing this package registers them all."""
 
 from voicescount.storage.tables.access import ApiKey, Organisation
-from voicescount.storage.tables.audit import AuditEntry
+from voicescount.storage.tables.audit import AuditCheckpoint, AuditEntry
 from voicescount.storage.tables.intake import (
     Blob,
     CommunitySeries,
@@ -14,6 +14,7 @@ from voicescount.storage.tables.intake import (
     Upload,
 )
 from voicescount.storage.tables.publishing import PublishedObservation, Release
+from voicescount.storage.tables.reference import ReferenceObservation, ReferenceSource
 from voicescount.storage.tables.registry import (
     DsdComponent,
     SdgGoal,
@@ -35,6 +36,7 @@ from voicescount.storage.tables.review import (
 
 __all__ = [
     "ApiKey",
+    "AuditCheckpoint",
     "AuditEntry",
     "Blob",
     "CommunitySeries",
@@ -47,6 +49,8 @@ __all__ = [
     "Observation",
     "Organisation",
     "PublishedObservation",
+    "ReferenceObservation",
+    "ReferenceSource",
     "Release",
     "ReviewCase",
     "ReviewTransition",
