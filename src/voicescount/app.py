@@ -18,7 +18,9 @@ from voicescount.api.sdmx_rest import v1 as sdmx_v1
 from voicescount.api.sdmx_rest import v2 as sdmx_v2
 from voicescount.config import Settings, get_settings
 from voicescount.notifications.worker import DeliveryWorker
+from voicescount.provenance.checkpoints import CheckpointWorker
 from voicescount.storage.db import make_engine
+from voicescount.web import pages as web_pages
 
 DESCRIPTION = """
 voicescount takes in community-generated SDG data from civil-society coalitions, lets national
@@ -44,7 +46,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         worker = DeliveryWorker(engine, settings.webhook_interval)
         if settings.webhook_interval > 0:
             worker.start()
+        checkpointer = CheckpointWorker(engine, settings)  # off when checkpoint_interval is 0
+        checkpointer.start()
         yield
+        checkpointer.stop()
         if settings.webhook_interval > 0:
             worker.stop()
         engine.dispose()
@@ -73,4 +78,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router)
     app.include_router(sdmx_v1.router)
     app.include_router(sdmx_v2.router)
+    web_pages.install(app)  # the public HTML pages and their static files
     return app
