@@ -63,6 +63,10 @@ def first_cell(text: str) -> str:
     return cells[0].strip() if cells else ""
 
 
+#: Longest cell read (the csv module's default); a longer one is a quote never closed.
+MAX_CELL_CHARS = 131_072
+
+
 class TidyCsvParser:
     """Reads ``csv``: a header row naming the columns, then one observation per line."""
 
@@ -135,6 +139,9 @@ class TidyCsvParser:
         end = 0
         strip = str.strip
         try:
+            # The limit is process-wide and some libraries (frictionless) raise it on import;
+            # ours keeps a quote that never closes from swallowing the rest of a large file.
+            csv.field_size_limit(MAX_CELL_CHARS)
             with self._open() as f:
                 reader = csv.reader(f, delimiter=self.delimiter)
                 for cells in reader:
