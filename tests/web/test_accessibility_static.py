@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from tests.web import a11y
 from tests.web.conftest import World
@@ -178,16 +179,38 @@ def test_chart_colours_are_visible_and_chart_text_readable() -> None:
         assert contrast(colour, charts.BACKGROUND) >= 3, colour
     assert contrast(charts.TEXT, charts.BACKGROUND) >= 4.5
     assert contrast(charts.AXIS, charts.BACKGROUND) >= 3
-    # Lines differ by more than colour (WCAG 1.4.1).
+    # Lines differ by more than colour (WCAG 1.4.1): dash patterns and markers of their own.
     assert len(set(charts.DASHES)) == len(charts.DASHES) >= charts.MAX_LINES
+    assert len(set(charts.MARKERS)) == len(charts.MARKERS) >= charts.MAX_LINES
 
 
 # ------------------------------------------------------------------------------------------
-# Charts
+# Charts, as matplotlib draws them and the pages carry them
+
+SVG = "{http://www.w3.org/2000/svg}"
 
 
-def test_a_line_chart_names_itself_and_breaks_at_missing_values() -> None:
-    svg = charts.line_chart(
+def _svg(markup: str) -> etree._Element:
+    return etree.fromstring(markup.encode())
+
+
+def _colours(root: etree._Element) -> dict[str, set[str]]:
+    """Colours the chart paints, by use: text, and lines and shapes (fill or stroke)."""
+    found: dict[str, set[str]] = {"text": set(), "graphics": set()}
+    for element in root.iter():
+        for name in ("fill", "stroke"):
+            value = (element.get(name) or "").lower()
+            if not re.fullmatch(r"#[0-9a-f]{6}", value) or value == charts.BACKGROUND:
+                continue
+            kind = "text" if element.tag == f"{SVG}text" else "graphics"
+            # The light grid only guides the eye; the values are in the lines and the table.
+            if value != charts.GRID:
+                found[kind].add(value)
+    return found
+
+
+def _line_chart() -> str:
+    return charts.line_chart(
         "c1",
         "Water <& access>",
         "Two lines.",
@@ -197,27 +220,147 @@ def test_a_line_chart_names_itself_and_breaks_at_missing_values() -> None:
             charts.Line('Men "all"', (2.0, 3.0, 4.0, 5.0)),
         ],
     )
-    assert svg.startswith('<svg class="chart" id="c1" role="img" aria-labelledby="c1-title"')
-    assert '<title id="c1-title">Water &lt;&amp; access&gt;</title>' in svg
-    assert '<desc id="c1-desc">Two lines.</desc>' in svg
-    assert "Men &quot;all&quot;, 2022: 5" in svg
-    # Women: 2019–2020 is one line; 2022 stands alone (a marker, no line across the gap).
-    women = re.search(r'<g class="series series-0">(.*?)</g>', svg)
-    assert women and women.group(1).count("<polyline") == 1
-    assert women.group(1).count("<title>") == 3
-    assert "style=" not in svg and "<script" not in svg
+
+
+def test_a_line_chart_names_itself_and_breaks_at_missing_values() -> None:
+    markup = _line_chart()
+    root = _svg(markup)
+    assert root.get("role") == "img" and root.get("class") == "chart" and root.get("id") == "c1"
+    assert root.get("aria-labelledby") == "c1-title"
+    assert root.get("aria-describedby") == "c1-desc"
+    title, desc = root[0], root[1]
+    assert (title.tag, title.get("id"), title.text) == (
+        f"{SVG}title",
+        "c1-title",
+        "Water <& access>",
+    )
+    assert (desc.tag, desc.get("id"), desc.text) == (f"{SVG}desc", "c1-desc", "Two lines.")
+    # Scales with the page: no fixed size, a viewBox.
+    assert root.get("width") is None and root.get("height") is None
+    assert root.get("viewBox") == "0 0 560 300"
+    # Women: 2019–2020 is one stretch of line; 2022 stands alone (a marker, no line across the
+    # gap): matplotlib's path moves (M) to 2022 instead of drawing (L) to it.
+    women = root.find(".//*[@id='c1-series-0']")
+    assert women is not None
+    line = women.find(f"{SVG}path").get("d")
+    assert line.count("M") == 2 and line.count("L") == 1
+    tips = [t.text for t in women.iter(f"{SVG}title")]
+    assert tips == ["Women, 2019: 1", "Women, 2020: 2", "Women, 2022: 4"]
+    assert 'Men "all", 2022: 5' in markup.replace("&quot;", '"')
+    # Both lines differ in dash pattern (and in marker, by their definitions).
+    men = root.find(".//*[@id='c1-series-1']")
+    assert men is not None and men.find(f"{SVG}path").get("stroke-dasharray")
+    assert women.find(f"{SVG}path").get("stroke-dasharray") is None
+
+
+def test_a_chart_needs_no_inline_style_and_keeps_its_ids_to_itself() -> None:
+    """The page's CSP allows no inline style: matplotlib's styles become attributes. Ids are
+    prefixed per chart, so that two charts on a page never share one."""
+    first = _line_chart()
+    second = charts.line_chart(
+        "c2",
+        "Other",
+        "Same data.",
+        ["2019", "2020", "2021", "2022"],
+        [charts.Line("Women", (1.0, 2.0, None, 4.0))],
+    )
+    for markup in (first, second):
+        assert "style=" not in markup and "<style" not in markup and "<script" not in markup
+        assert "xlink" not in markup and "<?xml" not in markup and "DOCTYPE" not in markup
+    ids = {
+        name: [e.get("id") for e in _svg(m).iter() if e.get("id")]
+        for name, m in (("c1", first), ("c2", second))
+    }
+    for name, found in ids.items():
+        assert all(i == name or i.startswith(f"{name}-") for i in found), found
+    assert not set(ids["c1"]) & set(ids["c2"])
+    # Every reference points at an id of the same chart.
+    for markup, name in ((first, "c1"), (second, "c2")):
+        for reference in re.findall(r'(?:href="#|url\(#)([^")]+)', markup):
+            assert reference.startswith(f"{name}-") and reference in ids[name], reference
+
+
+def test_rendered_charts_use_only_readable_colours() -> None:
+    drawn = [
+        _line_chart(),
+        charts.bar_chart("b1", "Scores", "Bars.", [charts.Bar("A", 2.5), charts.Bar("B", -1.0)]),
+        charts.comparison_chart(
+            "k1",
+            "Compared",
+            "Bars.",
+            ["Kisumu, 2019"],
+            [
+                charts.Source("Community", (40.5,)),
+                charts.Source("Official", (38.0,), official=True),
+                charts.Source("Other official", (None,), official=True),
+            ],
+        ),
+    ]
+    for markup in drawn:
+        colours = _colours(_svg(markup))
+        assert colours["graphics"] and colours["text"]
+        for colour in colours["graphics"]:
+            assert contrast(colour, charts.BACKGROUND) >= 3, colour
+        for colour in colours["text"]:
+            assert contrast(colour, charts.BACKGROUND) >= 4.5, colour
 
 
 def test_a_bar_chart_writes_out_withheld_values() -> None:
-    svg = charts.bar_chart(
+    markup = charts.bar_chart(
         "b1",
         "Scores",
         "Three bars.",
         [charts.Bar("A", 2.5), charts.Bar("B", None)],
         withheld="imezuiliwa",
     )
-    assert svg.count("<rect x=") == 1  # the background is "<rect width=…"
-    assert "imezuiliwa" in svg and "A: 2.5" in svg
+    root = _svg(markup)
+    bars = [e for e in root.iter() if (e.get("id") or "").startswith("b1-bar-")]
+    assert [b.get("id") for b in bars] == ["b1-bar-0-0"]  # B has no bar, only its word
+    assert [t.text for t in bars[0].iter(f"{SVG}title")] == ["A: 2.5"]
+    words = [t.text for t in root.iter(f"{SVG}text")]
+    assert "imezuiliwa" in words and "A" in words and "B" in words and "2.5" in words
+
+
+def test_a_comparison_chart_tells_sources_apart_without_colour() -> None:
+    markup = charts.comparison_chart(
+        "k1",
+        "Compared",
+        "Two sources.",
+        ["Kisumu · Female, 2019", "Kisumu · Male, 2021"],
+        [
+            charts.Source("Community data: LNOB", (40.5, 53.0)),
+            charts.Source("Official: KNBS", (38.0, None), official=True),
+        ],
+        missing="no official figure",
+    )
+    root = _svg(markup)
+    community = root.find(".//*[@id='k1-bar-0-0']/{http://www.w3.org/2000/svg}path")
+    official = root.find(".//*[@id='k1-bar-1-0']/{http://www.w3.org/2000/svg}path")
+    assert community is not None and official is not None
+    # Solid community bars; official bars filled with a hatching pattern of the same chart.
+    assert community.get("fill", "").startswith("#")
+    assert re.fullmatch(r"url\(#k1-h[0-9a-f]+\)", official.get("fill", ""))
+    assert root.find(".//*[@id='k1-bar-1-1']") is None  # no official figure for men in 2021
+    words = [t.text for t in root.iter(f"{SVG}text")]
+    assert "no official figure" in words and "40.5" in words and "38" in words
+    tips = [t.text for t in root.iter(f"{SVG}title")]
+    assert "Official: KNBS: Kisumu · Female, 2019: 38" in tips
+    # The legend's samples are decorative, sized, and unique to their chart.
+    samples = [
+        charts.swatch(0, "k1", kind="bar"),
+        charts.swatch(1, "k1", kind="hatched", hatch=0),
+        charts.swatch(0, "k2", kind="line"),
+    ]
+    for sample in samples:
+        swatch = _svg(sample)
+        assert swatch.get("aria-hidden") == "true" and swatch.get("role") is None
+        assert (swatch.get("width"), swatch.get("height")) == ("30", "14")
+    assert _svg(samples[0]).get("id") != _svg(samples[2]).get("id")
+
+
+def test_a_chart_is_drawn_once_per_content() -> None:
+    """Releases never change: the same chart is the same string, made once."""
+    assert _line_chart() is _line_chart()
 
 
 @pytest.mark.parametrize(

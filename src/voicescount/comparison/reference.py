@@ -474,7 +474,8 @@ async def spool(chunks: AsyncIterator[bytes], path: Path, *, max_bytes: int) -> 
     return size
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file (hex), as a loaded source records it."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -526,7 +527,7 @@ def load(
     clean_agency = _clean(agency, "agency", 100, required=False)
     assert clean_name is not None
     _no_clash(session, name=clean_name)
-    sha256 = _sha256(path)
+    sha256 = sha256_of(path)
     _no_clash(session, sha256=sha256)
     message = read_message(path, media_type=media_type, filename=filename)
     areas = Areas.of(session, area_agency)

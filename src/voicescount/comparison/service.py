@@ -116,6 +116,9 @@ class CommunityFigure:
     obs_status: str | None
     unweighted_n: int | None
     release: ReleaseLabel
+    #: The community figure's own disaggregations (codes other than ``_T``), including those
+    #: compared with the official total.
+    dimensions: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -615,6 +618,11 @@ def _row(
             obs_status=item.obs_status,
             unweighted_n=item.unweighted_n,
             release=releases[item.release_id],
+            dimensions={
+                DIMENSIONS[i]: item.key[i]
+                for i in range(_BREAKDOWN_START, len(DIMENSIONS))
+                if item.key[i] != "_T"
+            },
         ),
         official=OfficialFigure(
             value=candidate.value,

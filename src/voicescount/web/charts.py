@@ -1,23 +1,56 @@
-"""Server-side SVG charts: a line chart over periods and a horizontal bar chart. Pure.
+"""Charts drawn on the server with matplotlib, as inline SVG. Pure: no web framework, no store.
 
-Why SVG made here rather than a JavaScript library: the pages must work without JavaScript,
-load nothing from the internet, and stay light on a phone. An inline ``<svg role="img">``
-names itself through ``<title>`` (``aria-labelledby``) and summarises itself through ``<desc>``
-(``aria-describedby``); the page puts the same numbers in a table next to it for screen readers.
+Three kinds: a line chart over periods (:func:`line_chart`), horizontal bars for one period
+(:func:`bar_chart`), and grouped bars that put community figures beside official ones
+(:func:`comparison_chart`). Why SVG rendered on the server: the pages must work without
+JavaScript, load nothing from the internet and stay light on a phone; matplotlib (a maintained
+plotting library) lays out the axes, ticks and labels.
 
-Colours are not the only cue (WCAG 1.4.1): each line also has its own dash pattern and marker
-shape, and every colour has at least 3:1 contrast with the white background (WCAG 1.4.11,
-checked by the tests). Missing values (cells withheld by disclosure control) leave a gap: a
-line is never drawn across a period without a value. Only presentation attributes are used
-(no ``style=``), so a strict Content-Security-Policy does not get in the way.
+What every chart keeps, whatever matplotlib writes:
+
+* **A name and a summary.** The SVG is an inline ``<svg role="img">`` whose ``<title>``
+  (``aria-labelledby``) and ``<desc>`` (``aria-describedby``) say what it shows; the page puts
+  the same numbers in a table next to it for screen readers.
+* **More than colour** (WCAG 1.4.1): each line has its own dash pattern and marker shape, each
+  official source its own hatching; every colour has at least 3:1 contrast with the white
+  background (WCAG 1.4.11, checked by the tests).
+* **Gaps, never guesses**: a missing value (a cell withheld by disclosure control) breaks the
+  line; a bar without a value is written out in words.
+* **A strict Content-Security-Policy** (``style-src 'self'``): matplotlib's ``<style>`` element
+  and ``style=`` attributes are turned into presentation attributes, text stays ``<text>``
+  (``svg.fonttype`` ``none``), and no script is ever written.
+* **Scales on a phone**: the fixed width and height are dropped, the ``viewBox`` kept.
+* **Ids unique per chart**: matplotlib names its clip paths, markers and hatches by a hash of
+  their content, the same in every chart; each id is prefixed with the chart's own id.
+
+A chart is rendered once per content (``functools.lru_cache``): releases never change, so the
+same chart is asked for again and again. Figures are made with :class:`matplotlib.figure.Figure`
+directly, never ``pyplot``, so rendering is safe in the server's worker threads.
 """
 
 from __future__ import annotations
 
+import io
 import math
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from html import escape
+from functools import lru_cache
+from typing import Any, Literal
+
+import matplotlib
+from lxml import etree
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter
+
+# Read when a figure is saved or a line made, so they are set once for the process (only this
+# module draws): text as <text> (selectable, translatable, no glyph paths); ids that depend on
+# content only, so the same chart is the same bytes; dash lengths in pixels, not line widths.
+matplotlib.rcParams.update(
+    {"svg.fonttype": "none", "svg.hashsalt": "voicescount", "lines.scale_dashes": False}
+)
 
 #: Series colours, each ≥ 3:1 against white (#ffffff); the tests compute the ratios.
 PALETTE: tuple[str, ...] = (
@@ -30,21 +63,46 @@ PALETTE: tuple[str, ...] = (
     "#a8326a",  # magenta
     "#4a4a4a",  # grey
 )
-#: Dash patterns (``stroke-dasharray``), so that lines differ in more than colour.
-DASHES: tuple[str, ...] = ("", "7 4", "2 3", "9 3 2 3", "4 4", "12 4", "1 4", "6 2 1 2")
-MARKERS: tuple[str, ...] = ("circle", "square", "triangle", "diamond")
+#: Dash patterns (on, off… in pixels; empty: solid), so that lines differ in more than colour.
+DASHES: tuple[tuple[float, ...], ...] = (
+    (),
+    (7, 4),
+    (2, 3),
+    (9, 3, 2, 3),
+    (4, 4),
+    (12, 4),
+    (1, 4),
+    (6, 2, 1, 2),
+)
+#: Marker shapes (matplotlib's codes): circle, square, triangle, diamond and more.
+MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X", "*")
+#: Hatching of official figures' bars (community bars are solid), one per reference source.
+HATCHES: tuple[str, ...] = ("//", "\\\\", "xx", "..", "--", "++")
 #: The axis, grid and text colours (text ≥ 4.5:1 on white).
 AXIS = "#595959"
 GRID = "#d6d6d6"
 TEXT = "#1a1a1a"
 BACKGROUND = "#ffffff"
+#: Fonts the browser picks from (matplotlib measures text in DejaVu Sans, which it ships).
+FONT_FAMILY = "DejaVu Sans, Verdana, system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
+FONT_SIZE = 13
 
 #: Most lines one chart draws; more would be unreadable (the table keeps them all).
 MAX_LINES = len(PALETTE)
 #: Most bars one chart draws.
 MAX_BARS = 24
+#: Most groups (pairs of figures) one comparison chart draws.
+MAX_GROUPS = 16
 
 Formatter = Callable[[float], str]
+
+_SVG = "http://www.w3.org/2000/svg"
+_XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+#: Our own group ids (matplotlib's ``gid``), kept (prefixed) where matplotlib's are dropped.
+_OURS = "vc-"
+_URL_REF = re.compile(r"url\(#([^)]+)\)")
+#: Pixels of matplotlib's SVG user unit: figures are sized in inches of 72 units.
+_DPI = 72
 
 
 @dataclass(frozen=True)
@@ -61,8 +119,14 @@ class Bar:
     value: float | None
 
 
-def _attr(value: object) -> str:
-    return escape(str(value), quote=True)
+@dataclass(frozen=True)
+class Source:
+    """One side of a comparison: its label and a value (or ``None``) per group."""
+
+    label: str
+    values: tuple[float | None, ...]
+    #: Community figures are solid bars; official ones hatched.
+    official: bool = False
 
 
 def _num(value: float) -> str:
@@ -102,90 +166,212 @@ def _range(values: Sequence[float | None]) -> tuple[float, float]:
     return min(0.0, *present), max(0.0, *present)
 
 
-def _marker(kind: str, x: float, y: float, colour: str, label: str) -> str:
-    tip = f"<title>{escape(label)}</title>"
-    if kind == "square":
-        return (
-            f'<rect x="{_num(x - 4)}" y="{_num(y - 4)}" width="8" height="8" fill="{colour}">'
-            f"{tip}</rect>"
-        )
-    if kind == "triangle":
-        points = f"{_num(x)},{_num(y - 5)} {_num(x + 5)},{_num(y + 4)} {_num(x - 5)},{_num(y + 4)}"
-        return f'<polygon points="{points}" fill="{colour}">{tip}</polygon>'
-    if kind == "diamond":
-        points = f"{_num(x)},{_num(y - 5)} {_num(x + 5)},{_num(y)} {_num(x)},{_num(y + 5)} {_num(x - 5)},{_num(y)}"
-        return f'<polygon points="{points}" fill="{colour}">{tip}</polygon>'
-    return f'<circle cx="{_num(x)}" cy="{_num(y)}" r="4" fill="{colour}">{tip}</circle>'
+def _short(label: str, limit: int = 70) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
-def swatch(index: int) -> str:
-    """A small legend sample of line ``index`` (colour, dash and marker), decorative."""
-    colour = PALETTE[index % len(PALETTE)]
-    dash = DASHES[index % len(DASHES)]
-    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-    marker = _marker(MARKERS[index % len(MARKERS)], 15, 7, colour, "").replace(
-        "<title></title>", ""
-    )
-    return (
-        '<svg class="swatch" width="30" height="14" viewBox="0 0 30 14" aria-hidden="true" '
-        f'focusable="false"><line x1="1" y1="7" x2="29" y2="7" stroke="{colour}" '
-        f'stroke-width="2.5"{dash_attr}/>{marker}</svg>'
-    )
+# ------------------------------------------------------------------------------------------
+# From matplotlib's SVG to an inline SVG the page can carry
 
 
-def _open_svg(chart_id: str, title: str, description: str, width: int, height: int) -> str:
-    return (
-        f'<svg class="chart" id="{_attr(chart_id)}" role="img" '
-        f'aria-labelledby="{_attr(chart_id)}-title" aria-describedby="{_attr(chart_id)}-desc" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'preserveAspectRatio="xMinYMin meet" focusable="false" '
-        f'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif" font-size="13">'
-        f'<title id="{_attr(chart_id)}-title">{escape(title)}</title>'
-        f'<desc id="{_attr(chart_id)}-desc">{escape(description)}</desc>'
-        f'<rect width="{width}" height="{height}" fill="{BACKGROUND}"/>'
-    )
+def _declarations(style: str) -> list[tuple[str, str]]:
+    """``"fill: #fff; stroke: none"`` → ``[("fill", "#fff"), ("stroke", "none")]``."""
+    pairs = []
+    for part in style.split(";"):
+        name, _, value = part.partition(":")
+        if name.strip() and value.strip():
+            pairs.append((name.strip(), value.strip()))
+    return pairs
 
 
-def _value_grid(
-    ticks: Sequence[float], y_of: Callable[[float], float], x0: float, x1: float, fmt: Formatter
-) -> str:
-    parts = ['<g class="grid">']
-    for tick in ticks:
-        y = y_of(tick)
-        parts.append(
-            f'<line x1="{_num(x0)}" x2="{_num(x1)}" y1="{_num(y)}" y2="{_num(y)}" '
-            f'stroke="{GRID}" stroke-width="1"/>'
-            f'<text x="{_num(x0 - 8)}" y="{_num(y + 4)}" text-anchor="end" fill="{TEXT}">'
-            f"{escape(fmt(tick))}</text>"
-        )
-    parts.append("</g>")
-    return "".join(parts)
+def _referenced(root: Any) -> set[str]:
+    found: set[str] = set()
+    for element in root.iter():
+        for name, value in element.attrib.items():
+            found.update(_URL_REF.findall(value))
+            if name in (_XLINK_HREF, "href") and value.startswith("#"):
+                found.add(value[1:])
+    return found
 
 
-def _period_axis(
-    categories: Sequence[str],
-    x_of: Callable[[int], float],
-    x0: float,
-    x1: float,
-    y: float,
-    label_y: float,
-) -> str:
-    # At most about eight period labels fit; the others stay in the table and the tooltips.
-    every = max(1, math.ceil(len(categories) / 8))
-    parts = [
-        '<g class="x-axis">',
-        f'<line x1="{_num(x0)}" x2="{_num(x1)}" y1="{_num(y)}" y2="{_num(y)}" '
-        f'stroke="{AXIS}" stroke-width="1.5"/>',
-    ]
-    for index, category in enumerate(categories):
-        if index % every and index != len(categories) - 1:
+def _rename(root: Any, prefix: str) -> None:
+    """Prefix every id worth keeping with ``prefix``, fix the references, drop the others."""
+    keep = _referenced(root)
+    renamed: dict[str, str] = {}
+    for element in root.iter():
+        ident = element.get("id")
+        if ident is None:
             continue
-        parts.append(
-            f'<text x="{_num(x_of(index))}" y="{_num(label_y)}" text-anchor="middle" '
-            f'fill="{TEXT}">{escape(category)}</text>'
+        if ident in keep or ident.startswith(_OURS):
+            renamed[ident] = f"{prefix}-{ident.removeprefix(_OURS)}"
+            element.set("id", renamed[ident])
+        else:
+            del element.attrib["id"]  # matplotlib's names of groups ("axes_1"): noise
+    for element in root.iter():
+        for name, value in list(element.attrib.items()):
+            if name in (_XLINK_HREF, "href") and value.startswith("#"):
+                del element.attrib[name]
+                # SVG 2 ``href``: every current browser reads it, and no xlink namespace.
+                element.set("href", "#" + renamed.get(value[1:], value[1:]))
+            elif "url(#" in value:
+                element.set(name, _URL_REF.sub(lambda m: f"url(#{renamed.get(m[1], m[1])})", value))
+
+
+def _font(shorthand: str) -> list[tuple[str, str]]:
+    """The CSS ``font`` shorthand (older matplotlib writes ``font: italic 10px 'DejaVu Sans'``)
+    as presentation attributes; the family is the chart's own."""
+    found = []
+    for token in shorthand.split():
+        if re.fullmatch(r"[\d.]+px", token):
+            found.append(("font-size", token))
+        elif token in ("italic", "oblique"):
+            found.append(("font-style", token))
+        elif token in ("bold", "bolder", "lighter") or re.fullmatch(r"[1-9]00", token):
+            found.append(("font-weight", token))
+    return found
+
+
+def _presentation(root: Any) -> None:
+    """Styles → presentation attributes, so no inline style needs ``'unsafe-inline'``."""
+    for style in list(root.iter(f"{{{_SVG}}}style")):
+        # matplotlib's one rule is ``*{stroke-linejoin: round; stroke-linecap: butt}``: the
+        # root's attributes give every element the same by inheritance.
+        for name, value in _declarations(re.sub(r"^[^{]*\{|\}\s*$", "", style.text or "")):
+            root.set(name, value)
+        style.getparent().remove(style)
+    for element in root.iter():
+        style = element.attrib.pop("style", None)
+        if not style:
+            continue
+        for name, value in _declarations(style):
+            if name == "font":
+                for part in _font(value):
+                    element.set(*part)
+            elif name != "font-family":  # one family for the whole chart, set on the root
+                element.set(name, value)
+
+
+def _compact(root: Any) -> None:
+    for empty in [e for e in root.iter(f"{{{_SVG}}}defs") if len(e) == 0]:
+        empty.getparent().remove(empty)
+    for element in root.iter():
+        if element.text is not None and not element.text.strip():
+            element.text = None
+        if element.tail is not None and not element.tail.strip():
+            element.tail = None
+        path = element.get("d")
+        if path:
+            element.set("d", " ".join(path.split()))
+        if (element.get("transform") or "").startswith("rotate(-0 "):
+            del element.attrib["transform"]  # matplotlib's "no rotation"
+    # Groups matplotlib opened for nothing, innermost first.
+    for group in reversed(list(root.iter(f"{{{_SVG}}}g"))):
+        if len(group) == 0 and not group.attrib:
+            group.getparent().remove(group)
+
+
+def _tooltips(root: Any, tips: Mapping[str, Sequence[str]]) -> None:
+    """A ``<title>`` (a tooltip for mouse users) on each marker of a line, or on a bar, in
+    order; the table, not these, is what screen readers get."""
+    for group_id, texts in tips.items():
+        group = root.find(f".//*[@id='{group_id}']")
+        if group is None:
+            continue
+        drawn = [e for e in group.iter() if e.getparent().tag != f"{{{_SVG}}}defs"]
+        markers = [e for e in drawn if e.tag == f"{{{_SVG}}}use"]
+        shapes = markers or [e for e in drawn if e.tag == f"{{{_SVG}}}path"]
+        for shape, text in zip(shapes, texts, strict=False):
+            title = etree.Element(f"{{{_SVG}}}title")
+            title.text = text
+            shape.insert(0, title)
+
+
+def _inline(
+    figure: Figure,
+    chart_id: str,
+    *,
+    title: str | None,
+    description: str | None,
+    tips: Mapping[str, Sequence[str]] | None = None,
+    css_class: str = "chart",
+) -> str:
+    """The figure as inline SVG: named (or hidden), no styles, ids prefixed by ``chart_id``."""
+    buffer = io.BytesIO()
+    FigureCanvasSVG(figure).print_svg(
+        buffer, metadata={"Date": None, "Creator": None, "Format": None, "Type": None}
+    )
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
+    root = etree.fromstring(buffer.getvalue(), parser)
+    for child in root.findall(f"{{{_SVG}}}metadata"):
+        root.remove(child)
+    _presentation(root)
+    _rename(root, chart_id)
+    _compact(root)
+    if tips:
+        _tooltips(root, {f"{chart_id}-{k.removeprefix(_OURS)}": v for k, v in tips.items()})
+    for name in ("width", "height", "version"):
+        root.attrib.pop(name, None)
+    root.set("class", css_class)
+    root.set("id", chart_id)
+    root.set("font-family", FONT_FAMILY)
+    root.set("focusable", "false")
+    root.set("preserveAspectRatio", "xMinYMin meet")
+    if title is None:
+        root.set("aria-hidden", "true")
+    else:
+        root.set("role", "img")
+        root.set("aria-labelledby", f"{chart_id}-title")
+        root.set("aria-describedby", f"{chart_id}-desc")
+        for index, (tag, text) in enumerate((("title", title), ("desc", description or ""))):
+            element = etree.Element(f"{{{_SVG}}}{tag}", id=f"{chart_id}-{tag}")
+            element.text = text
+            root.insert(index, element)
+    etree.cleanup_namespaces(root)
+    return etree.tostring(root, encoding="unicode")
+
+
+# ------------------------------------------------------------------------------------------
+# Drawing
+
+
+def _figure(width: float, height: float) -> Figure:
+    figure = Figure(figsize=(width / _DPI, height / _DPI), dpi=_DPI, facecolor=BACKGROUND)
+    return figure
+
+
+def _axes(figure: Figure, width: float, height: float, box: tuple[float, ...]) -> Axes:
+    """Axes placed by pixel margins (left, right, top, bottom), styled for reading."""
+    left, right, top, bottom = box
+    axes = figure.add_axes(
+        (
+            left / width,
+            bottom / height,
+            (width - left - right) / width,
+            (height - top - bottom) / height,
         )
-    parts.append("</g>")
-    return "".join(parts)
+    )
+    axes.set_facecolor(BACKGROUND)
+    for side in ("top", "right", "left", "bottom"):
+        axes.spines[side].set_visible(False)
+    axes.tick_params(colors=AXIS, labelcolor=TEXT, labelsize=FONT_SIZE, length=0, pad=8)
+    axes.set_axisbelow(True)
+    return axes
+
+
+def _value_axis(axes: Axes, ticks: Sequence[float], fmt: Formatter, *, vertical: bool) -> None:
+    axis = axes.yaxis if vertical else axes.xaxis
+    axis.set_major_locator(FixedLocator(list(ticks)))
+    axis.set_major_formatter(FuncFormatter(lambda value, _: fmt(value)))
+    if vertical:
+        axes.set_ylim(ticks[0], ticks[-1])
+    else:
+        axes.set_xlim(ticks[0], ticks[-1])
+    axes.grid(axis="y" if vertical else "x", color=GRID, linewidth=1)
+
+
+def _label_room(labels: Sequence[str]) -> float:
+    """Pixels the longest tick label takes (about 0.62 em a character in DejaVu Sans)."""
+    return max((len(text) for text in labels), default=1) * FONT_SIZE * 0.62 + 12
 
 
 def line_chart(
@@ -200,51 +386,66 @@ def line_chart(
     height: int = 300,
 ) -> str:
     """A line chart of ``lines`` over ``categories`` (periods, in order), as inline SVG."""
-    lines = list(lines)[:MAX_LINES]
+    return _line_chart(
+        chart_id,
+        title,
+        description,
+        tuple(categories),
+        tuple(lines[:MAX_LINES]),
+        fmt,
+        width,
+        height,
+    )
+
+
+@lru_cache(maxsize=512)
+def _line_chart(
+    chart_id: str,
+    title: str,
+    description: str,
+    categories: tuple[str, ...],
+    lines: tuple[Line, ...],
+    fmt: Formatter,
+    width: int,
+    height: int,
+) -> str:
     low, high = _range([v for line in lines for v in line.values])
     ticks = nice_ticks(low, high)
-    left, right, top, bottom = 64, 16, 14, 36
-    plot_w, plot_h = width - left - right, height - top - bottom
-    span = (ticks[-1] - ticks[0]) or 1.0
-
-    def y_of(value: float) -> float:
-        return top + plot_h - (value - ticks[0]) / span * plot_h
-
-    def x_of(index: int) -> float:
-        if len(categories) == 1:
-            return left + plot_w / 2
-        return left + 12 + index * (plot_w - 24) / (len(categories) - 1)
-
-    parts = [_open_svg(chart_id, title, description, width, height)]
-    parts.append(_value_grid(ticks, y_of, left, width - right, fmt))
-    parts.append(_period_axis(categories, x_of, left, width - right, top + plot_h, height - 12))
+    figure = _figure(width, height)
+    left = _label_room([fmt(t) for t in ticks])
+    axes = _axes(figure, width, height, (left, 16, 14, 36))
+    _value_axis(axes, ticks, fmt, vertical=True)
+    # At most about eight period labels fit; the others stay in the table and the tooltips.
+    every = max(1, math.ceil(len(categories) / 8))
+    shown = [i for i in range(len(categories)) if i % every == 0 or i == len(categories) - 1]
+    axes.xaxis.set_major_locator(FixedLocator(shown))
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: categories[int(value)]))
+    margin = 0.5 if len(categories) == 1 else 0.25
+    axes.set_xlim(-margin, len(categories) - 1 + margin)
+    axes.spines["bottom"].set_visible(True)
+    axes.spines["bottom"].set_color(AXIS)
+    axes.spines["bottom"].set_linewidth(1.5)
+    tips: dict[str, list[str]] = {}
     for number, line in enumerate(lines):
-        colour = PALETTE[number % len(PALETTE)]
-        dash = DASHES[number % len(DASHES)]
-        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        parts.append(f'<g class="series series-{number}">')
-        # A run of consecutive values is one polyline; a missing value breaks the line.
-        run: list[str] = []
-        for index, value in enumerate([*line.values, None]):
-            if value is not None and index < len(categories):
-                run.append(f"{_num(x_of(index))},{_num(y_of(value))}")
-                continue
-            if len(run) > 1:
-                parts.append(
-                    f'<polyline points="{" ".join(run)}" fill="none" stroke="{colour}" '
-                    f'stroke-width="2.5" stroke-linejoin="round"{dash_attr}/>'
-                )
-            run = []
-        for index, value in enumerate(line.values[: len(categories)]):
-            if value is None:
-                continue
-            label = f"{line.label}, {categories[index]}: {fmt(value)}"
-            parts.append(
-                _marker(MARKERS[number % len(MARKERS)], x_of(index), y_of(value), colour, label)
-            )
-        parts.append("</g>")
-    parts.append("</svg>")
-    return "".join(parts)
+        values = [math.nan if v is None else v for v in line.values[: len(categories)]]
+        dashes = DASHES[number % len(DASHES)]
+        # NaN breaks a matplotlib line: a withheld value leaves a gap, never a bridge.
+        axes.plot(
+            range(len(values)),
+            values,
+            color=PALETTE[number % len(PALETTE)],
+            linestyle=(0, dashes) if dashes else "solid",
+            linewidth=2.5,
+            marker=MARKERS[number % len(MARKERS)],
+            markersize=8,
+            gid=f"{_OURS}series-{number}",
+        )
+        tips[f"{_OURS}series-{number}"] = [
+            f"{line.label}, {categories[i]}: {fmt(v)}"
+            for i, v in enumerate(line.values[: len(categories)])
+            if v is not None
+        ]
+    return _inline(figure, chart_id, title=title, description=description, tips=tips)
 
 
 def bar_chart(
@@ -259,54 +460,171 @@ def bar_chart(
 ) -> str:
     """Horizontal bars, one per label (each label on its own line above its bar, so long
     labels never collide on a narrow screen); a missing value is written out, not drawn."""
-    bars = list(bars)[:MAX_BARS]
-    low, high = _range([bar.value for bar in bars])
-    ticks = nice_ticks(low, high)
-    left, right, top = 12, 64, 8
-    row = 44
-    height = top + row * len(bars) + 28
-    plot_w = width - left - right
-    span = (ticks[-1] - ticks[0]) or 1.0
+    return _bar_chart(chart_id, title, description, tuple(bars[:MAX_BARS]), fmt, withheld, width)
 
-    def x_of(value: float) -> float:
-        return left + (value - ticks[0]) / span * plot_w
 
-    parts = [_open_svg(chart_id, title, description, width, height)]
-    zero = x_of(0.0)
-    bottom = top + row * len(bars)
-    for tick in ticks:
-        x = x_of(tick)
-        parts.append(
-            f'<line x1="{_num(x)}" x2="{_num(x)}" y1="{top}" y2="{bottom}" stroke="{GRID}" '
-            f'stroke-width="1"/><text x="{_num(x)}" y="{bottom + 18}" text-anchor="middle" '
-            f'fill="{TEXT}">{escape(fmt(tick))}</text>'
-        )
-    for index, bar in enumerate(bars):
-        y = top + index * row
-        parts.append(
-            f'<text x="{left}" y="{y + 14}" fill="{TEXT}">{escape(_short(bar.label))}</text>'
-        )
-        if bar.value is None:
-            parts.append(
-                f'<text x="{_num(zero + 4)}" y="{y + 33}" fill="{TEXT}" font-style="italic">'
-                f"{escape(withheld)}</text>"
-            )
-            continue
-        start, end = sorted((zero, x_of(bar.value)))
-        colour = PALETTE[0]
-        parts.append(
-            f'<rect x="{_num(start)}" y="{y + 20}" width="{_num(max(end - start, 1.5))}" '
-            f'height="16" fill="{colour}"><title>{escape(bar.label)}: {escape(fmt(bar.value))}'
-            f"</title></rect>"
-            f'<text x="{_num(end + 6)}" y="{y + 33}" fill="{TEXT}">{escape(fmt(bar.value))}</text>'
-        )
-    parts.append(
-        f'<line x1="{_num(zero)}" x2="{_num(zero)}" y1="{top}" y2="{bottom}" stroke="{AXIS}" '
-        'stroke-width="1.5"/>'
+@lru_cache(maxsize=512)
+def _bar_chart(
+    chart_id: str,
+    title: str,
+    description: str,
+    bars: tuple[Bar, ...],
+    fmt: Formatter,
+    withheld: str,
+    width: int,
+) -> str:
+    source = Source("", tuple(bar.value for bar in bars))
+    return _grouped_bars(
+        chart_id,
+        title,
+        description,
+        tuple(bar.label for bar in bars),
+        (source,),
+        fmt,
+        withheld,
+        width,
     )
-    parts.append("</svg>")
-    return "".join(parts)
 
 
-def _short(label: str, limit: int = 70) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
+def comparison_chart(
+    chart_id: str,
+    title: str,
+    description: str,
+    groups: Sequence[str],
+    sources: Sequence[Source],
+    *,
+    fmt: Formatter = _num,
+    missing: str = "no figure",
+    width: int = 560,
+) -> str:
+    """Grouped horizontal bars: for each group (an area, a breakdown, a period), one bar per
+    source (the community figure solid, each official source hatched), labelled with values."""
+    return _grouped_bars(
+        chart_id,
+        title,
+        description,
+        tuple(groups[:MAX_GROUPS]),
+        tuple(sources[: len(HATCHES) + 1]),
+        fmt,
+        missing,
+        width,
+    )
+
+
+def _bar_style(source: Source, number: int, official_number: int) -> dict[str, Any]:
+    colour = PALETTE[number % len(PALETTE)]
+    if not source.official:
+        return {"color": colour, "edgecolor": colour}
+    # White with coloured hatching and edge: told apart from solid community bars without
+    # colour, and from other official sources by the hatching's direction.
+    return {
+        "color": BACKGROUND,
+        "edgecolor": colour,
+        "hatch": HATCHES[official_number % len(HATCHES)],
+        "linewidth": 1.5,
+    }
+
+
+@lru_cache(maxsize=512)
+def _grouped_bars(
+    chart_id: str,
+    title: str,
+    description: str,
+    groups: tuple[str, ...],
+    sources: tuple[Source, ...],
+    fmt: Formatter,
+    missing: str,
+    width: int,
+) -> str:
+    bar, label_row, gap = 18.0, 22.0, 14.0
+    group_height = label_row + bar * len(sources) + gap
+    top, bottom = 8.0, 30.0
+    height = top + group_height * len(groups) + bottom
+    low, high = _range([v for s in sources for v in s.values])
+    ticks = nice_ticks(low, high)
+    figure = _figure(width, height)
+    axes = _axes(figure, width, height, (12, 72, top, bottom))
+    _value_axis(axes, ticks, fmt, vertical=False)
+    # y runs downwards in pixels from the top of the plot, so rows read like the table.
+    axes.set_ylim(group_height * len(groups), 0)
+    axes.yaxis.set_major_locator(FixedLocator([]))
+    axes.axvline(0, color=AXIS, linewidth=1.5)
+    tips: dict[str, list[str]] = {}
+    officials = 0
+    for number, source in enumerate(sources):
+        style = _bar_style(source, number, officials)
+        officials += source.official
+        centres = [
+            index * group_height + label_row + bar * (number + 0.5) for index in range(len(groups))
+        ]
+        named = f"{source.label}: " if source.label else ""
+        for index, (y, value) in enumerate(zip(centres, source.values, strict=False)):
+            if value is None:
+                continue
+            gid = f"{_OURS}bar-{number}-{index}"
+            axes.barh([y], [value], height=bar * 0.8, gid=gid, **style)
+            tips[gid] = [f"{named}{groups[index]}: {fmt(value)}"]
+        for y, value in zip(centres, source.values, strict=False):
+            text = missing if value is None else fmt(value)
+            at = 0.0 if value is None else max(value, 0.0)
+            axes.annotate(
+                text,
+                (at, y),
+                xytext=(6, 0),
+                textcoords="offset pixels",
+                va="center",
+                color=TEXT,
+                fontsize=FONT_SIZE,
+                fontstyle="italic" if value is None else "normal",
+                annotation_clip=False,
+            )
+    for index, group in enumerate(groups):
+        # The label on its own line above its bars, from the left edge of the plot.
+        axes.annotate(
+            _short(group),
+            (0, index * group_height + label_row - 6),
+            xycoords=("axes fraction", "data"),
+            color=TEXT,
+            fontsize=FONT_SIZE,
+            annotation_clip=False,
+        )
+    return _inline(figure, chart_id, title=title, description=description, tips=tips)
+
+
+# ------------------------------------------------------------------------------------------
+# Legend samples
+
+
+def swatch(
+    index: int, owner: str, *, kind: Literal["line", "bar", "hatched"] = "line", hatch: int = 0
+) -> str:
+    """A small legend sample, decorative (``aria-hidden``): line ``index`` of a line chart
+    (colour, dash and marker), or bar ``index`` of a bar chart (solid, or hatched with hatching
+    ``hatch``). ``owner`` (the chart's id) keeps its ids unique on the page."""
+    return _swatch(index, f"{owner}-swatch-{index}", kind, hatch)
+
+
+@lru_cache(maxsize=256)
+def _swatch(index: int, swatch_id: str, kind: str, hatch: int) -> str:
+    figure = _figure(30, 14)
+    axes = figure.add_axes((0, 0, 1, 1))
+    axes.set_axis_off()
+    axes.set_xlim(0, 30)
+    axes.set_ylim(0, 14)
+    colour = PALETTE[index % len(PALETTE)]
+    if kind == "line":
+        dashes = DASHES[index % len(DASHES)]
+        axes.plot(
+            [1, 29],
+            [7, 7],
+            color=colour,
+            linestyle=(0, dashes) if dashes else "solid",
+            linewidth=2.5,
+        )
+        axes.plot([15], [7], color=colour, linestyle="none", marker=MARKERS[index % len(MARKERS)])
+    else:
+        source = Source("", (), official=kind == "hatched")
+        axes.bar([15], [10], bottom=2, width=26, **_bar_style(source, index, hatch))
+    svg = _inline(figure, swatch_id, title=None, description=None, css_class="swatch")
+    # A fixed size: a sample beside a word, not a picture that grows with the column.
+    return svg.replace("<svg ", '<svg width="30" height="14" ', 1)

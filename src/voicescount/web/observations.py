@@ -347,7 +347,7 @@ def series_chart(
             ],
             fmt=tr.number,
         )
-        legend = tuple((charts.swatch(n), label) for n, label in enumerate(plot.labels))
+        legend = tuple((charts.swatch(n, chart_id), label) for n, label in enumerate(plot.labels))
     else:
         svg = charts.bar_chart(
             chart_id,

@@ -49,7 +49,8 @@ from voicescount.storage.tables import (
     SdgTarget,
 )
 from voicescount.storage.tables.intake import DIMENSIONS
-from voicescount.web import labels
+from voicescount.web import comparisons, labels
+from voicescount.web.comparisons import ComparisonSection
 from voicescount.web.i18n import Translator
 from voicescount.web.observations import (
     MAX_CHARTS,
@@ -874,6 +875,8 @@ class Download:
     label: str
     url: str
     media_type: str
+    #: The name a browser saves it under (SDMX-REST answers name no file).
+    filename: str
 
 
 @dataclass(frozen=True)
@@ -912,6 +915,8 @@ class DatasetPage:
     timeline: tuple[Event, ...]
     provenance_url: str
     api_url: str
+    #: The release's figures beside official ones, where a reference source matches.
+    comparisons: ComparisonSection | None = None
 
 
 def _release_or_current(session: Session, release_id: str) -> Release:
@@ -1024,6 +1029,9 @@ def dataset(
         timeline=_timeline(session, tr, release, version),
         provenance_url=f"/api/v1/releases/{release.uid}/provenance",
         api_url=f"/api/v1/releases/{release.uid}",
+        comparisons=None
+        if withdrawn
+        else comparisons.for_release(session, settings, tr, names, release.uid),
     )
 
 
@@ -1311,6 +1319,7 @@ def _downloads(
             tr.gettext("CSV: this release's observations (one row each)"),
             f"/api/v1/releases/{release.uid}/data.csv",
             "text/csv",
+            f"{release.uid}.csv",
         )
     ]
     for title, media, tree in discovery.SDMX_DISTRIBUTIONS:
@@ -1327,7 +1336,9 @@ def _downloads(
                 f"/sdmx/v1/data/{agency},{voices.FLOW_ID},latest/{key}/{agency},{provider}?"
                 + urlencode({"asOf": as_of, "format": media.label}, safe=":")
             )
-        downloads.append(Download(title, url, media.content_type))
+        extension = next((ext for ext in ("csv", "json") if ext in media.content_type), "xml")
+        filename = f"{release.uid}-{media.label}.{extension}"
+        downloads.append(Download(title, url, media.content_type, filename))
     return tuple(downloads)
 
 
@@ -1427,6 +1438,8 @@ class IndicatorPage:
     blocks: tuple[SeriesBlock, ...]
     related: tuple[Result, ...]
     note: str
+    #: Community figures on the indicator beside official ones, where a reference source matches.
+    comparisons: ComparisonSection | None = None
 
 
 def indicator(session: Session, settings: Settings, tr: Translator, code: str) -> IndicatorPage:
@@ -1494,6 +1507,7 @@ def indicator(session: Session, settings: Settings, tr: Translator, code: str) -
         note = tr.gettext(
             "Only part of the community data is charted here; each dataset's page has all of it."
         )
+    titles = {e.release: (e.title_in(tr.locale), e.provider_name) for e in current}
     return IndicatorPage(
         code=detail.code,
         title=detail.title,
@@ -1503,4 +1517,5 @@ def indicator(session: Session, settings: Settings, tr: Translator, code: str) -
         blocks=tuple(blocks),
         related=related,
         note=note,
+        comparisons=comparisons.for_indicator(session, settings, tr, names, detail.code, titles),
     )
