@@ -3,19 +3,31 @@
 from __future__ import annotations
 
 import ast
+import csv
+import io
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from lxml import etree
 from sqlmodel import Session, col, func, select
 
 from tests.conftest import Store
 from voicescount.access import service as access
 from voicescount.cli.demo import demo
+from voicescount.comparison import service as comparison
 from voicescount.config import get_settings
 from voicescount.demo import loader
-from voicescount.demo.loader import ILLUSTRATIVE_COMMENT, PILOTS, DemoResult, load_demo
+from voicescount.demo.loader import (
+    COMPANIONS,
+    ILLUSTRATIVE_COMMENT,
+    PILOTS,
+    DemoResult,
+    load_companions,
+    load_demo,
+    load_official,
+)
 from voicescount.errors import UploadRejected
 from voicescount.intake.lookup import RegistryVocabulary
 from voicescount.intake.metadata import check_metadata
@@ -31,6 +43,7 @@ from voicescount.storage.tables import (
     Finding,
     Observation,
     Organisation,
+    ReferenceSource,
     ReviewCase,
     ReviewTransition,
     Upload,
@@ -337,12 +350,131 @@ def test_the_command_prints_one_line_per_pilot(
         first = runner.invoke(demo, ["load"], catch_exceptions=False)
         assert first.exit_code == 0, first.output
         lines = first.stdout.splitlines()
-        assert [line.split()[0] for line in lines] == list(PILOTS)
+        # A line per pilot, per illustrative companion dataset, then per official file.
+        official = [f.file for f in loader.read_official()]
+        assert [line.split()[0] for line in lines] == [
+            *PILOTS,
+            *COMPANIONS,
+            *[loader.OFFICIAL] * len(official),
+        ]
         nepal = lines[PILOTS.index("nepal")].split()
         assert nepal[1].startswith("ds-") and nepal[2:4] == ["v1", "published"]
         assert "18 observations" in lines[3] and "0 findings" in lines[3]
+        for file, line in zip(official, lines[-len(official) :], strict=True):
+            assert f"{file}: reference source" in line and line.endswith("(loaded)")
         again = runner.invoke(demo, ["load"], catch_exceptions=False)
         assert again.exit_code == 0
         assert all(line.endswith("(already loaded)") for line in again.stdout.splitlines())
     finally:
         get_settings.cache_clear()
+
+
+# ------------------------------------------------------------------------------------------
+# Official data to compare with, and the illustrative dataset that compares with it
+
+#: The official figures the demo's extracts hold, as their public sources give them:
+#: (file, series, area as written, period) → value.
+OFFICIAL_FIGURES = {
+    ("kenya-national-sdg.xml", "EN_LND_SLUM", "KE", "2014"): 7.9,
+    ("kenya-national-sdg.xml", "EN_LND_SLUM", "KE", "2019"): 6.9,
+    ("un-sdg-database-extract.csv", "SP_DYN_MRBF18", "404", "2014"): 22.9,
+    ("un-sdg-database-extract.csv", "SP_DYN_MRBF18", "356", "2016"): 27.3,
+    ("un-sdg-database-extract.csv", "SP_DYN_MRBF18", "524", "2016"): 39.5,
+    ("un-sdg-database-extract.csv", "SP_DYN_MRBF18", "50", "2014"): 58.6,
+    ("un-sdg-database-extract.csv", "SP_DYN_MRBF18", "704", "2014"): 10.6,
+}
+
+
+def _official_figures() -> dict[tuple[str, str, str, str], float]:
+    """The figures of the official files, read as plainly as possible (no voicescount code)."""
+    found: dict[tuple[str, str, str, str], float] = {}
+    directory = DEMO_PACKAGE / "data" / loader.OFFICIAL
+    for official in loader.read_official():
+        path = directory / official.file
+        if path.suffix == ".csv":
+            for row in csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))):
+                key = (official.file, row["SERIES"], row["REF_AREA"], row["TIME_PERIOD"])
+                found[key] = float(row["OBS_VALUE"])
+            continue
+        for series in etree.parse(str(path)).iter("Series"):
+            for obs in series.iter("Obs"):
+                key = (official.file, series.get("SERIES"), series.get("REF_AREA"))
+                found[(*key, obs.get("TIME_PERIOD"))] = float(obs.get("OBS_VALUE"))
+    return found
+
+
+def test_the_official_files_hold_the_public_figures_unchanged() -> None:
+    assert _official_figures() == OFFICIAL_FIGURES
+    text = (DEMO_PACKAGE / "data" / loader.OFFICIAL / "kenya-national-sdg.xml").read_text()
+    assert "Derived by scripts/derive_demo_official.py" in text
+    assert "7fc54682aada46cd19763c6078ca0b8dae6125d6" in text
+    # Each file is loaded by the demo statistics office of a pilot.
+    for official in loader.read_official():
+        assert official.pilot in PILOTS
+        assert (DEMO_PACKAGE / "data" / loader.OFFICIAL / official.file).is_file()
+
+
+@pytest.mark.parametrize("name", COMPANIONS)
+def test_a_companion_dataset_is_illustrative_through_and_through(name: str) -> None:
+    companion = loader.read_pilot(name)
+    assert name not in PILOTS
+    assert companion.title.endswith("(demo)") and companion.metadata["title"] == companion.title
+    # Not a pilot coalition's: a demo organisation of its own, reviewed by a pilot's office.
+    assert not companion.organisation.slug.startswith("LNOB_")
+    assert companion.organisation.name.endswith("(demo)")
+    assert companion.steward in {pilot.steward for pilot in loader.read_pilots()}
+    text = (DEMO_PACKAGE / "data" / name / "methodology.yaml").read_text(encoding="utf-8")
+    assert "ILLUSTRATIVE" in text and text.count("illustrative") >= 10
+    limitations = companion.metadata["limitations"]
+    assert "demo" in limitations and "whole dataset is illustrative" in limitations
+    assert companion.observations is not None
+    rows = list(csv.DictReader(io.StringIO(companion.observations.decode("utf-8"))))
+    assert rows and all(row["COMMENT_OBS"] == ILLUSTRATIVE_COMMENT for row in rows)
+
+
+def test_official_data_is_loaded_and_the_demo_compares_with_it(fresh_store: Store) -> None:
+    session = _prepared(fresh_store)
+    settings = fresh_store.settings()
+    with session:
+        companions = load_companions(session, settings)
+        assert [(c.status, c.state) for c in companions] == [
+            (loader.LOADED, publishing.PUBLISHED)
+        ] * len(COMPANIONS)
+        official = load_official(session, settings)
+        assert [o.status for o in official] == [loader.LOADED] * len(official)
+        sources = {s.filename: s for s in session.exec(select(ReferenceSource))}
+        assert set(sources) == {o.file for o in loader.read_official()}
+        for spec in loader.read_official():
+            source = sources[spec.file]
+            steward = loader.read_pilot(spec.pilot).steward.slug
+            assert source.name == spec.name
+            assert source.loaded_by == f"key:demo-{steward}-admin"
+            office = access.get_organisation(session, steward)
+            assert source.organisation_id == office.id and office.kind == OrgKind.STEWARD
+        assert sources["un-sdg-database-extract.csv"].agency == "UNSD"
+
+        # The illustrative Kenyan figures meet Kenya's official figure for 11.1.1.
+        found = comparison.compare(
+            session, agency=AGENCY, base_url=settings.base_url, indicator="11.1.1"
+        )
+        assert found.rows
+        for row in found.rows:
+            assert row.community.release.dataset == companions[0].dataset
+            assert row.official.source.id == sources["kenya-national-sdg.xml"].id
+            assert row.match.area == "national" and row.gap is not None
+        assert {(r.area, r.period, r.official.value) for r in found.rows} == {
+            ("KE-30", "2014", 7.9),
+            ("KE-30", "2019", 6.9),
+            ("KE-17", "2019", 6.9),
+        }
+
+        # A second run leaves everything as it is.
+        entries = session.exec(select(func.count()).select_from(AuditEntry)).one()
+        again = load_official(session, settings)
+        assert [o.status for o in again] == [loader.ALREADY_LOADED] * len(official)
+        assert [o.source for o in again] == [o.source for o in official]
+        assert [c.status for c in load_companions(session, settings)] == [
+            loader.ALREADY_LOADED
+        ] * len(COMPANIONS)
+        assert session.exec(select(func.count()).select_from(AuditEntry)).one() == entries
+        assert audit.verify(session).ok

@@ -20,6 +20,14 @@ partnership reported are given as facts; every other observation value carries t
 Loading is idempotent: a pilot whose demo dataset already has a submitted version is reported as
 "already loaded" (its review is finished if a run stopped during it); a run that stopped before
 submitting is completed from where it stopped.
+
+Official figures to compare with (:func:`load_official`): the files of ``demo/data/official/``
+(small extracts of Kenya's national SDG data and of the UN Global SDG Database, made by
+``scripts/derive_demo_official.py``) are loaded as reference sources by the demo statistics
+office of their pilot, through ``comparison.reference`` as an admin's API call would. No pilot
+reported figures that share series, area and period with them, so :func:`load_companions`
+adds :data:`COMPANIONS`: a wholly illustrative Kenyan dataset of another demo organisation,
+published the same way as a pilot's, that does. Both are idempotent too.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ from sqlmodel import Session
 
 from voicescount.access import service as access
 from voicescount.access.roles import Principal
+from voicescount.comparison import reference
 from voicescount.config import Settings
 from voicescount.errors import InvalidInput, NotFound, UploadRejected
 from voicescount.intake import service as intake
@@ -43,11 +52,16 @@ from voicescount.publishing import service as publishing
 from voicescount.review import service as review
 from voicescount.review import workflow
 from voicescount.storage.blobs import BlobStore
-from voicescount.storage.tables import Dataset, DatasetVersion, Organisation
+from voicescount.storage.tables import Dataset, DatasetVersion, Organisation, ReferenceSource
 from voicescount.types import OrgKind, Role
 
 #: The pilots, in the order they are loaded and reported (directories of ``demo/data``).
 PILOTS: tuple[str, ...] = ("bangladesh", "india", "kenya", "nepal", "viet-nam")
+#: Illustrative datasets that are no pilot's, loaded after them (directories of ``demo/data``):
+#: community figures that share series, area and period with the demo's official data.
+COMPANIONS: tuple[str, ...] = ("kenya-settlements",)
+#: The directory of ``demo/data`` holding the official data and its ``sources.yaml``.
+OFFICIAL = "official"
 
 #: What every observation value that the coalition did not report says about itself.
 ILLUSTRATIVE_COMMENT = "Illustrative value for the demo; not a figure reported by the coalition."
@@ -154,6 +168,36 @@ def read_pilots() -> list[Pilot]:
     return [read_pilot(name) for name in PILOTS]
 
 
+def read_companions() -> list[Pilot]:
+    return [read_pilot(name) for name in COMPANIONS]
+
+
+@dataclass(frozen=True)
+class OfficialFile:
+    """One file of official data the demo loads, as ``official/sources.yaml`` lists it."""
+
+    file: str
+    name: str
+    agency: str | None
+    media_type: str
+    #: The pilot whose demo statistics office loads it.
+    pilot: str
+
+
+def read_official() -> list[OfficialFile]:
+    listed = _yaml(_data_dir().joinpath(OFFICIAL, "sources.yaml"))
+    return [
+        OfficialFile(
+            file=str(entry["file"]),
+            name=str(entry["name"]),
+            agency=str(entry["agency"]) if entry.get("agency") else None,
+            media_type=str(entry["media_type"]),
+            pilot=str(entry["pilot"]),
+        )
+        for entry in listed["sources"]
+    ]
+
+
 # ------------------------------------------------------------------------------------------
 # Loading
 
@@ -166,6 +210,101 @@ def load_demo(session: Session, settings: Settings) -> list[DemoResult]:
     """
     store = BlobStore(settings.resolved_blob_dir)
     return [_load_pilot(session, settings, store, pilot) for pilot in read_pilots()]
+
+
+def load_companions(session: Session, settings: Settings) -> list[DemoResult]:
+    """Load, submit and publish the illustrative companion datasets (:data:`COMPANIONS`) the
+    way a pilot's is; a second run changes nothing."""
+    store = BlobStore(settings.resolved_blob_dir)
+    return [_load_pilot(session, settings, store, pilot) for pilot in read_companions()]
+
+
+@dataclass(frozen=True)
+class OfficialResult:
+    """What loading one file of official data did, or found already done."""
+
+    file: str
+    name: str
+    steward: str
+    #: ``loaded``, ``already loaded`` or ``skipped`` (see ``note``).
+    status: str
+    source: int | None = None
+    observations: int = 0
+    note: str | None = None
+
+    def line(self) -> str:
+        """One line for people, as ``voicescount demo load`` prints it."""
+        if self.source is None:
+            return f"{OFFICIAL:<10}  {self.file}  {self.status}: {self.note}"
+        return (
+            f"{OFFICIAL:<10}  {self.file}: reference source {self.source}, "
+            f"{self.observations} observations, loaded by {self.steward}  ({self.status})"
+        )
+
+
+def load_official(session: Session, settings: Settings) -> list[OfficialResult]:
+    """Load each file of ``demo/data/official/`` as a reference source, as an admin of its
+    pilot's demo statistics office would; a file already loaded (by its SHA-256) is left as
+    it is, and so is another source holding the demo's name."""
+    store = BlobStore(settings.resolved_blob_dir)
+    return [
+        _load_official(session, settings, store, official, read_pilot(official.pilot))
+        for official in read_official()
+    ]
+
+
+def _load_official(
+    session: Session, settings: Settings, store: BlobStore, official: OfficialFile, pilot: Pilot
+) -> OfficialResult:
+    skipped = OfficialResult(official.file, official.name, pilot.steward.slug, SKIPPED)
+    steward = _demo_organisation(session, pilot.steward, OrgKind.STEWARD)
+    if steward is None or steward.id is None:
+        note = f"organisation '{pilot.steward.slug}' exists and is not the demo's"
+        return replace(skipped, note=note)
+    with resources.as_file(_data_dir().joinpath(OFFICIAL, official.file)) as path:
+        sha256 = reference.sha256_of(Path(path))
+        for source in reference.list_sources(session):
+            if source.blob_sha256 == sha256:
+                return _official_result(official, steward, source, ALREADY_LOADED)
+            if source.name == official.name:
+                note = f"reference source {source.id} holds the name and another file"
+                return replace(skipped, note=note)
+        admin = Principal(
+            key_id=f"demo-{steward.slug}-admin",
+            organisation_id=steward.id,
+            organisation_slug=steward.slug,
+            organisation_kind=OrgKind.STEWARD,
+            role=Role.ADMIN,
+            holder="voicescount demo admin",
+        )
+        reference.require_admin(admin)
+        source = reference.load(
+            session,
+            Path(path),
+            name=official.name,
+            agency=official.agency,
+            actor=admin.actor,
+            organisation_id=steward.id,
+            store=store,
+            area_agency=settings.agency_id,
+            max_rows=settings.max_upload_rows,
+            filename=official.file,
+            media_type=official.media_type.split(";")[0],
+        )
+    return _official_result(official, steward, source, LOADED)
+
+
+def _official_result(
+    official: OfficialFile, steward: Organisation, source: ReferenceSource, status: str
+) -> OfficialResult:
+    return OfficialResult(
+        file=official.file,
+        name=official.name,
+        steward=steward.slug,
+        status=status,
+        source=source.id,
+        observations=source.observation_count,
+    )
 
 
 def _load_pilot(session: Session, settings: Settings, store: BlobStore, pilot: Pilot) -> DemoResult:
