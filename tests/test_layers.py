@@ -86,7 +86,7 @@ FORBIDDEN = {
         "voicescount.cli",
         "voicescount.web",
     ),
-    # Public pages sit beside the API, not on it: only web/pages.py speaks FastAPI.
+    # Web pages sit beside the API, not on it: only web/pages.py and web/desk.py speak FastAPI.
     "web": ("click", "voicescount.cli", "voicescount.api.routers", "voicescount.api.sdmx_rest"),
     "api/schemas": ("fastapi", "starlette", "sqlalchemy", "sqlmodel", "voicescount.storage"),
 }

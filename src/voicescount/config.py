@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     #: Seconds between signed audit checkpoints made by the server (only when the chain has
     #: grown); 0 turns the worker off (then run ``voicescount audit checkpoint`` from cron).
     checkpoint_interval: float = Field(default=3600.0, ge=0)
+    #: File holding the secret that signs the web desk's session cookies (HMAC-SHA256). Unset:
+    #: generated once at ``var_dir/desk-session-secret`` (mode 0600); set it to the same file on
+    #: every server of a deployment. Replacing it signs everyone out (once servers restart).
+    desk_session_secret_file: Path | None = Field(default=None, description="desk cookie secret")
 
     @field_validator("database_url")
     @classmethod

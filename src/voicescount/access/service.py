@@ -210,6 +210,19 @@ def authenticate(session: Session, token: str) -> Principal:
         raise AuthenticationRequired("The API key is not valid.")
     if record.revoked_at is not None:
         raise AuthenticationRequired("The API key has been revoked.")
+    return _principal(session, record)
+
+
+def key_principal(session: Session, key_id: str) -> Principal:
+    """The principal of a key authenticated earlier and named only by its id (a web desk
+    session); unknown and revoked keys are refused, so revoking a key ends its sessions."""
+    record = session.exec(select(ApiKey).where(ApiKey.key_id == key_id)).first()
+    if record is None or record.revoked_at is not None:
+        raise AuthenticationRequired("The API key is unknown or has been revoked.")
+    return _principal(session, record)
+
+
+def _principal(session: Session, record: ApiKey) -> Principal:
     organisation = session.get(Organisation, record.organisation_id)
     assert organisation is not None
     return Principal(

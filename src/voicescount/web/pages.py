@@ -184,4 +184,7 @@ def indicator_page(
 def install(app: FastAPI) -> None:
     """Serve the public pages and their static files from ``app``."""
     app.include_router(router)
+    from voicescount.web.desk import router as desk_router  # here: desk.py imports this module
+
+    app.include_router(desk_router)
     app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC), name="static")
