@@ -8,7 +8,7 @@ VOICESCOUNT_HOST ?= 127.0.0.1
 VOICESCOUNT_PORT ?= 8000
 export VOICESCOUNT_HOST VOICESCOUNT_PORT
 
-.PHONY: install run migrate load serve test check format bench bench-publish clean opensdmx-venv
+.PHONY: install browser run migrate load serve test screenshots check format bench bench-publish clean opensdmx-venv
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "voicescount needs Python 3.11 or newer (set PYTHON=python3.x)")'
@@ -18,6 +18,11 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 install: $(STAMP)
+
+## Debian's chromium for the browser tests (tests/e2e), installed with apt-get when missing.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+browser:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 ## Apply database migrations (SQLite under ./var unless VOICESCOUNT_DATABASE_URL says otherwise).
 migrate: install
@@ -38,9 +43,13 @@ run: demo
 serve: install
 	$(BIN)/voicescount serve
 
-## The whole test suite, on SQLite and PostgreSQL.
-test: install
+## The whole test suite, on SQLite and PostgreSQL, with the browser tests in Debian's chromium.
+test: install browser
 	$(BIN)/python -m pytest
+
+## The browser tests, saving screenshots of the main pages to docs/screenshots/.
+screenshots: install browser
+	VOICESCOUNT_SCREENSHOTS=1 $(BIN)/python -m pytest tests/e2e -m browser
 
 check: install
 	$(BIN)/ruff check src tests scripts bench
