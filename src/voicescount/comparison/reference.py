@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import logging
 import math
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -199,6 +200,17 @@ def read_message(
         rows=((row.number, row.values) for row in parser.rows()),
         unit="line",
     )
+
+
+class _NoStructureWarning(logging.Filter):
+    """Drops sdmx1's warning that it reads structure-specific data without the DSD: the rows
+    are checked against the SDG codelists afterwards, so the warning tells the operator nothing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "got no structure" not in record.getMessage()
+
+
+logging.getLogger("sdmx.reader.xml.v21").addFilter(_NoStructureWarning())
 
 
 def _read_sdmx_ml(path: Path, format_: str, structure: str | None) -> Message:
