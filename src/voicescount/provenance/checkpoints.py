@@ -21,7 +21,6 @@ import hashlib
 import json
 import logging
 import os
-import secrets
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from sqlmodel import Session, select
 
 from voicescount.config import Settings
 from voicescount.errors import Conflict, NotFound
+from voicescount.keyfiles import create_private_file
 from voicescount.provenance import audit
 from voicescount.storage.tables import AuditCheckpoint, AuditEntry
 from voicescount.storage.types import utcnow
@@ -135,28 +135,14 @@ def load_signing_key(settings: Settings, *, create: bool = True) -> SigningKey |
 
 
 def _generate(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     pem = Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    # Written whole under a temporary name with mode 0600, then linked into place: link never
-    # overwrites, so when two processes start at once both end up using the same (first) key.
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(pem)
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(temporary, path)
-            log.warning("generated the audit checkpoint signing key at %s", path)
-        except FileExistsError:
-            pass
-    finally:
-        temporary.unlink(missing_ok=True)
+    # When two processes start at once both end up using the same (first) key.
+    if create_private_file(path, pem):
+        log.warning("generated the audit checkpoint signing key at %s", path)
 
 
 def _read(path: Path) -> SigningKey:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,6 +32,7 @@ from voicescount.access import service as access
 from voicescount.access.roles import Principal
 from voicescount.config import Settings
 from voicescount.errors import AuthenticationRequired
+from voicescount.keyfiles import create_private_file
 
 log = logging.getLogger("voicescount")
 
@@ -88,23 +88,9 @@ def load_secret(settings: Settings) -> bytes:
 
 
 def _generate(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Written whole under a temporary name with mode 0600, then linked into place: link never
-    # overwrites, so two processes starting at once end up with the same (first) secret.
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-            handle.write(secrets.token_hex(32) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(temporary, path)
-            log.warning("generated the desk session secret at %s", path)
-        except FileExistsError:
-            pass
-    finally:
-        temporary.unlink(missing_ok=True)
+    # When two processes start at once both end up with the same (first) secret.
+    if create_private_file(path, (secrets.token_hex(32) + "\n").encode("ascii")):
+        log.warning("generated the desk session secret at %s", path)
 
 
 @lru_cache(maxsize=8)
