@@ -222,37 +222,60 @@ class _Builder:
     def bytes_id(self, sha256: str) -> QualifiedName:
         return self.nih[sha256.lower()]
 
+    def entity(
+        self, ident: QualifiedName, kind: str, label: str | None = None, **values: Any
+    ) -> QualifiedName:
+        """Declare ``ident`` an entity of the ``vct`` type ``kind``; return it."""
+        self.doc.entity(ident, self.attrs(kind=kind, label=label, **values))
+        return ident
+
+    def generated(
+        self,
+        ident: QualifiedName,
+        activity: QualifiedName,
+        kind: str,
+        label: str | None = None,
+        **values: Any,
+    ) -> QualifiedName:
+        """Declare ``ident`` an entity of ``kind`` that ``activity`` generated; return it."""
+        self.entity(ident, kind, label, **values)
+        self.doc.wasGeneratedBy(ident, activity)
+        return ident
+
     # -- agents ----------------------------------------------------------------------------
+
+    def declare_agent(
+        self, ident: QualifiedName, prov_type: QualifiedName | None = None, **values: Any
+    ) -> bool:
+        """Declare the agent ``ident`` unless it is already; whether this call declared it."""
+        if ident in self._agents:
+            return False
+        attributes = self.attrs(**values)
+        if prov_type is not None:
+            attributes = {PROV["type"]: prov_type, **attributes}
+        self.doc.agent(ident, attributes)
+        self._agents.add(ident)
+        return True
 
     def party(self, party: Party) -> QualifiedName:
         ident = self.local(f"organisations/{quote(party.slug, safe='')}")
-        if ident not in self._agents:
-            self.doc.agent(
-                ident,
-                {
-                    PROV["type"]: PROV["Organization"],
-                    **self.attrs(
-                        label=party.name, organisationKind=party.kind, country=party.country
-                    ),
-                },
-            )
-            self._agents.add(ident)
+        self.declare_agent(
+            ident,
+            PROV["Organization"],
+            label=party.name,
+            organisationKind=party.kind,
+            country=party.country,
+        )
         return ident
 
     def software(self) -> QualifiedName:
         ident = self.local(f"software/voicescount/{quote(self.software_version, safe='')}")
-        if ident not in self._agents:
-            self.doc.agent(
-                ident,
-                {
-                    PROV["type"]: PROV["SoftwareAgent"],
-                    **self.attrs(
-                        label=f"voicescount {self.software_version}",
-                        softwareVersion=self.software_version,
-                    ),
-                },
-            )
-            self._agents.add(ident)
+        self.declare_agent(
+            ident,
+            PROV["SoftwareAgent"],
+            label=f"voicescount {self.software_version}",
+            softwareVersion=self.software_version,
+        )
         return ident
 
     def agent(self, actor: Actor) -> QualifiedName:
@@ -262,31 +285,23 @@ class _Builder:
             return self.software()
         if actor.key_id is None:
             ident = self.local(f"agents/{quote(actor.actor, safe='')}")
-            if ident not in self._agents:
-                self.doc.agent(ident, self.attrs(label=actor.actor))
-                self._agents.add(ident)
+            self.declare_agent(ident, label=actor.actor)
             return ident
         owner = self.record.parties.get(actor.organisation or "")
         path = f"keys/{actor.key_id}"
         if owner is not None:
             path = f"organisations/{quote(owner.slug, safe='')}/{path}"
         ident = self.local(path)
-        if ident not in self._agents:
-            self.doc.agent(
-                ident,
-                {
-                    PROV["type"]: PROV["Person"],
-                    **self.attrs(
-                        label=actor.holder or f"holder of key {actor.key_id}",
-                        keyId=actor.key_id,
-                        role=actor.role,
-                        holder=actor.holder,
-                    ),
-                },
-            )
-            self._agents.add(ident)
-            if owner is not None:
-                self.doc.actedOnBehalfOf(ident, self.party(owner))
+        declared = self.declare_agent(
+            ident,
+            PROV["Person"],
+            label=actor.holder or f"holder of key {actor.key_id}",
+            keyId=actor.key_id,
+            role=actor.role,
+            holder=actor.holder,
+        )
+        if declared and owner is not None:
+            self.doc.actedOnBehalfOf(ident, self.party(owner))
         return ident
 
     def associate(self, activity: QualifiedName, actor: Actor, *, software: bool = False) -> None:
@@ -355,20 +370,17 @@ class _Builder:
                 self.doc.wasAssociatedWith(activity, agent)
 
         system = _mapping(metadata.get("source_system"))
-        collected = self.in_version("collection/data")
-        self.doc.entity(
-            collected,
-            self.attrs(
-                kind="CollectedData",
-                label="The data as collected" + (" (platform export)" if system else ""),
-                platform=_text(system.get("platform")),
-                formId=_text(system.get("form_id")),
-                formVersion=_text(system.get("form_version")),
-                exportId=_text(system.get("export_id")),
-                exportedAt=_datetime(system.get("exported_at")),
-            ),
+        collected = self.generated(
+            self.in_version("collection/data"),
+            activity,
+            "CollectedData",
+            "The data as collected" + (" (platform export)" if system else ""),
+            platform=_text(system.get("platform")),
+            formId=_text(system.get("form_id")),
+            formVersion=_text(system.get("form_version")),
+            exportId=_text(system.get("export_id")),
+            exportedAt=_datetime(system.get("exported_at")),
         )
-        self.doc.wasGeneratedBy(collected, activity)
         self.doc.wasAttributedTo(collected, coalition)
         current = collected
         for index, raw in enumerate(_list(metadata.get("processing_steps")), start=1):
@@ -392,13 +404,14 @@ class _Builder:
                 script = self.bytes_id(script_sha)
                 if script not in self._blobs:
                     self._blobs.add(script)
-                    self.doc.entity(script, self.attrs(kind="Script", sha256=script_sha.lower()))
+                    self.entity(script, "Script", sha256=script_sha.lower())
                 self.doc.used(processing, script)
-            output = self.in_version(f"processing/{index}/output")
-            self.doc.entity(
-                output, self.attrs(kind="ProcessingOutput", label=f"Output of step {index}")
+            output = self.generated(
+                self.in_version(f"processing/{index}/output"),
+                processing,
+                "ProcessingOutput",
+                f"Output of step {index}",
             )
-            self.doc.wasGeneratedBy(output, processing)
             self.doc.wasDerivedFrom(output, current)
             current = output
         return current
@@ -415,15 +428,8 @@ class _Builder:
         else:
             ident = self.in_version(f"creators/{index}")
         person = _text(creator.get("type")) == "person"
-        if ident not in self._agents:
-            self.doc.agent(
-                ident,
-                {
-                    PROV["type"]: PROV["Person"] if person else PROV["Organization"],
-                    **self.attrs(label=name, orcid=orcid, ror=ror),
-                },
-            )
-            self._agents.add(ident)
+        kind = PROV["Person"] if person else PROV["Organization"]
+        self.declare_agent(ident, kind, label=name, orcid=orcid, ror=ror)
         return ident
 
     def raw_upload(
@@ -431,16 +437,14 @@ class _Builder:
     ) -> QualifiedName:
         blob = self.bytes_id(upload.sha256)
         if blob not in self._blobs:  # the same bytes sent twice are one entity
-            self.doc.entity(
+            self.entity(
                 blob,
-                self.attrs(
-                    kind="RawUpload",
-                    label=upload.filename or f"upload {upload.id}",
-                    filename=upload.filename,
-                    mediaType=upload.media_type,
-                    size=upload.size,
-                    sha256=upload.sha256,
-                ),
+                "RawUpload",
+                upload.filename or f"upload {upload.id}",
+                filename=upload.filename,
+                mediaType=upload.media_type,
+                size=upload.size,
+                sha256=upload.sha256,
             )
             self.doc.wasAttributedTo(blob, coalition)
             self.doc.wasDerivedFrom(blob, source)
@@ -467,43 +471,34 @@ class _Builder:
             ),
         )
         self.doc.used(activity, blob)
-        mapping = self.in_version(f"uploads/{upload.id}/mapping")
-        self.doc.entity(
-            mapping,
-            self.attrs(
-                kind="MappingProfile",
-                sha256=upload.mapping_sha256,
-                mappedColumns=upload.mapping_columns,
-                mappedValues=upload.mapping_values,
-            ),
+        mapping = self.entity(
+            self.in_version(f"uploads/{upload.id}/mapping"),
+            "MappingProfile",
+            sha256=upload.mapping_sha256,
+            mappedColumns=upload.mapping_columns,
+            mappedValues=upload.mapping_values,
         )
         self.doc.used(activity, mapping)
         self.associate(activity, upload.actor, software=True)
         if upload.report_sha256:
             # Not named by its hash: every clean upload's report is the same few bytes.
-            report = self.in_version(f"uploads/{upload.id}/report")
-            self.doc.entity(
-                report,
-                self.attrs(
-                    kind="ValidationReport",
-                    label=f"Validation report of upload {upload.id}",
-                    sha256=upload.report_sha256,
-                    mediaType="text/csv",
-                ),
+            self.generated(
+                self.in_version(f"uploads/{upload.id}/report"),
+                activity,
+                "ValidationReport",
+                f"Validation report of upload {upload.id}",
+                sha256=upload.report_sha256,
+                mediaType="text/csv",
             )
-            self.doc.wasGeneratedBy(report, activity)
         if upload.rows_stored == 0 or upload.status not in ("accepted", "withdrawn"):
             return None
-        stored = self.in_version(f"uploads/{upload.id}/observations")
-        self.doc.entity(
-            stored,
-            self.attrs(
-                kind="StoredObservations",
-                label=f"Observations stored from upload {upload.id}",
-                observations=upload.rows_stored,
-            ),
+        stored = self.generated(
+            self.in_version(f"uploads/{upload.id}/observations"),
+            activity,
+            "StoredObservations",
+            f"Observations stored from upload {upload.id}",
+            observations=upload.rows_stored,
         )
-        self.doc.wasGeneratedBy(stored, activity)
         self.doc.wasDerivedFrom(stored, blob)
         self.doc.wasDerivedFrom(stored, mapping)
         if upload.withdrawn_at is not None:
@@ -522,50 +517,40 @@ class _Builder:
 
     def version(self, coalition: QualifiedName, stored: list[QualifiedName]) -> QualifiedName:
         record = self.record
-        version = self.in_version("")
-        self.doc.entity(
-            version,
-            self.attrs(
-                kind="DatasetVersion",
-                label=f"{record.title} (version {record.number})",
-                datasetId=record.dataset,
-                versionNumber=record.number,
-                state=record.state,
-                contentHash=record.content_hash,
-                observations=record.observation_count,
-                findings=record.findings,
-            ),
+        version = self.entity(
+            self.in_version(""),
+            "DatasetVersion",
+            f"{record.title} (version {record.number})",
+            datasetId=record.dataset,
+            versionNumber=record.number,
+            state=record.state,
+            contentHash=record.content_hash,
+            observations=record.observation_count,
+            findings=record.findings,
         )
         self.doc.wasAttributedTo(version, coalition)
-        metadata = self.in_version("metadata")
-        self.doc.entity(
-            metadata,
-            self.attrs(
-                kind="MethodologyMetadata",
-                label="Methodology metadata",
-                sha256=record.metadata_sha256,
-            ),
+        metadata = self.entity(
+            self.in_version("metadata"),
+            "MethodologyMetadata",
+            "Methodology metadata",
+            sha256=record.metadata_sha256,
         )
         self.doc.wasAttributedTo(metadata, coalition)
         inputs = [metadata, *stored]
         if record.findings:
-            findings = self.in_version("findings")
-            self.doc.entity(
-                findings, self.attrs(kind="Findings", findings=record.findings, label="Findings")
+            findings = self.entity(
+                self.in_version("findings"), "Findings", "Findings", findings=record.findings
             )
             self.doc.wasAttributedTo(findings, coalition)
             inputs.append(findings)
         for used in inputs:
             self.doc.wasDerivedFrom(version, used)
         if record.previous_number is not None:
-            previous = self.vc[f"datasets/{record.dataset}/versions/{record.previous_number}"]
-            self.doc.entity(
-                previous,
-                self.attrs(
-                    kind="DatasetVersion",
-                    datasetId=record.dataset,
-                    versionNumber=record.previous_number,
-                ),
+            previous = self.entity(
+                self.vc[f"datasets/{record.dataset}/versions/{record.previous_number}"],
+                "DatasetVersion",
+                datasetId=record.dataset,
+                versionNumber=record.previous_number,
             )
             self.doc.wasRevisionOf(version, previous)
         for index, identifier in enumerate(_list(record.metadata.get("derived_from")), start=1):
@@ -601,8 +586,7 @@ class _Builder:
         value: Any = identifier
         if re.match(r"https?://", identifier):
             value = Literal(identifier, XSD_ANYURI)
-        self.doc.entity(ident, self.attrs(kind="DeclaredSource", identifier=value))
-        return ident
+        return self.entity(ident, "DeclaredSource", identifier=value)
 
     def review(self, version: QualifiedName) -> None:
         record = self.record
@@ -621,16 +605,13 @@ class _Builder:
             self.doc.used(activity, version)
             self.doc.wasAssociatedWith(activity, self.software())
             if screening.ended_at is not None:
-                report = self.in_version("review/screening/report")
-                self.doc.entity(
-                    report,
-                    self.attrs(
-                        kind="ScreeningReport",
-                        blocking=screening.blocking,
-                        warnings=screening.warnings,
-                    ),
+                report = self.generated(
+                    self.in_version("review/screening/report"),
+                    activity,
+                    "ScreeningReport",
+                    blocking=screening.blocking,
+                    warnings=screening.warnings,
                 )
-                self.doc.wasGeneratedBy(report, activity)
                 self.doc.wasDerivedFrom(report, version)
 
         suppression = None
@@ -646,25 +627,22 @@ class _Builder:
                 reliabilityThreshold=disclosure.reliability_threshold,
             )
             self.doc.used(activity, version)
-            suppression = self.in_version("review/disclosure/result")
             counts = {
                 term: disclosure.counts[rule]
                 for rule, term in _DISCLOSURE_COUNTS.items()
                 if rule in disclosure.counts
             }
-            self.doc.entity(
-                suppression,
-                self.attrs(
-                    kind="SuppressionResult",
-                    label="Suppression result",
-                    sha256=disclosure.suppression_sha256,
-                    cells=disclosure.cells,
-                    withheld=disclosure.withheld,
-                    suppressed=disclosure.suppressed,
-                    **counts,
-                ),
+            suppression = self.generated(
+                self.in_version("review/disclosure/result"),
+                activity,
+                "SuppressionResult",
+                "Suppression result",
+                sha256=disclosure.suppression_sha256,
+                cells=disclosure.cells,
+                withheld=disclosure.withheld,
+                suppressed=disclosure.suppressed,
+                **counts,
             )
-            self.doc.wasGeneratedBy(suppression, activity)
             self.doc.wasDerivedFrom(suppression, version)
 
         assessment = None
@@ -673,29 +651,23 @@ class _Builder:
             self.act(activity, record.assessment.step, "RubricAssessment", "Rubric assessment")
             self.doc.used(activity, version)
             if record.assessment.rubric:
-                rubric = self.in_version("review/assessment/rubric")
-                self.doc.entity(
-                    rubric,
-                    self.attrs(
-                        kind="Rubric",
-                        label=record.assessment.rubric,
-                        rubric=record.assessment.rubric,
-                    ),
+                rubric = self.entity(
+                    self.in_version("review/assessment/rubric"),
+                    "Rubric",
+                    record.assessment.rubric,
+                    rubric=record.assessment.rubric,
                 )
                 self.doc.used(activity, rubric)
-            assessment = self.in_version("review/assessment/result")
-            self.doc.entity(
-                assessment,
-                self.attrs(
-                    kind="AssessmentResult",
-                    label="Rubric assessment",
-                    rubric=record.assessment.rubric,
-                    score=record.assessment.score,
-                    gatingPassed=record.assessment.gating_passed,
-                    qualityOutcome=record.assessment.quality_outcome,
-                ),
+            assessment = self.generated(
+                self.in_version("review/assessment/result"),
+                activity,
+                "AssessmentResult",
+                "Rubric assessment",
+                rubric=record.assessment.rubric,
+                score=record.assessment.score,
+                gatingPassed=record.assessment.gating_passed,
+                qualityOutcome=record.assessment.quality_outcome,
             )
-            self.doc.wasGeneratedBy(assessment, activity)
 
         if record.returned is not None:
             activity = self.in_version("review/return")
@@ -716,20 +688,17 @@ class _Builder:
             for used in (version, assessment, suppression, report):
                 if used is not None:
                     self.doc.used(activity, used)
-            decision = self.in_version("review/decision/record")
-            self.doc.entity(
-                decision,
-                self.attrs(
-                    kind="DecisionRecord",
-                    label=f"Decision: {made.decision.lower()}",
-                    decision=made.decision,
-                    qualityOutcome=made.quality_outcome,
-                    reason=made.reason,
-                    conditions=made.conditions,
-                    caveat=made.caveat,
-                ),
+            decision = self.generated(
+                self.in_version("review/decision/record"),
+                activity,
+                "DecisionRecord",
+                f"Decision: {made.decision.lower()}",
+                decision=made.decision,
+                qualityOutcome=made.quality_outcome,
+                reason=made.reason,
+                conditions=made.conditions,
+                caveat=made.caveat,
             )
-            self.doc.wasGeneratedBy(decision, activity)
             if assessment is not None:
                 self.doc.wasDerivedFrom(decision, assessment)
 
@@ -754,24 +723,21 @@ class _Builder:
         status = (
             "withdrawn" if release.withdrawal else "superseded" if release.superseded else "current"
         )
-        entity = self.local(f"releases/{release.uid}")
         data_url = Literal(self.sdmx_data_url, XSD_ANYURI) if self.sdmx_data_url else None
-        self.doc.entity(
-            entity,
-            self.attrs(
-                kind="Release",
-                label=f"Release {release.uid}",
-                releaseId=release.uid,
-                contentHash=release.content_hash,
-                observations=release.observations,
-                decision=release.decision,
-                qualityOutcome=release.quality_outcome,
-                producerType=release.producer_type,
-                caveat=release.caveat,
-                status=status,
-                sdmxData=data_url,
-                doi=release.doi,
-            ),
+        entity = self.entity(
+            self.local(f"releases/{release.uid}"),
+            "Release",
+            f"Release {release.uid}",
+            releaseId=release.uid,
+            contentHash=release.content_hash,
+            observations=release.observations,
+            decision=release.decision,
+            qualityOutcome=release.quality_outcome,
+            producerType=release.producer_type,
+            caveat=release.caveat,
+            status=status,
+            sdmxData=data_url,
+            doi=release.doi,
         )
         publication = self.local(f"releases/{release.uid}/publication")
         self.act(publication, release.publication, "Publication", f"Publication of {release.uid}")
@@ -789,7 +755,7 @@ class _Builder:
         self.doc.wasAttributedTo(entity, self.party(self.record.coalition))
         if release.supersedes:
             older = self.local(f"releases/{release.supersedes}")
-            self.doc.entity(older, self.attrs(kind="Release", releaseId=release.supersedes))
+            self.entity(older, "Release", releaseId=release.supersedes)
             self.doc.wasRevisionOf(entity, older)
         if release.superseded is not None:
             activity = self.local(f"releases/{release.uid}/supersession")
@@ -797,7 +763,7 @@ class _Builder:
             self.doc.wasInvalidatedBy(entity, activity)
             if release.superseded_by:
                 newer = self.local(f"releases/{release.superseded_by}")
-                self.doc.entity(newer, self.attrs(kind="Release", releaseId=release.superseded_by))
+                self.entity(newer, "Release", releaseId=release.superseded_by)
                 self.doc.used(activity, newer)
                 self.doc.wasRevisionOf(newer, entity)
         if release.withdrawal is not None:
