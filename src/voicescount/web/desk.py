@@ -1,5 +1,6 @@
 """The desk: pages behind sign-in for coalitions (their submissions) and statistics offices
-(the review queue, a case with its forms). Thin routes: ``web.desk_views`` gathers each page,
+(the review queue, a case with its forms). Thin routes: ``web.desk_submissions`` and
+``web.desk_cases`` gather each audience's pages (from the parts in ``web.desk_views``),
 ``web.sessions`` keeps the session cookie and the CSRF checks, and every action calls the same
 service function as the API (``review.service``, ``publishing.service``), so the roles, four
 eyes and competence are checked in one place. A refusal of the service is shown on the page
@@ -35,7 +36,7 @@ from voicescount.publishing import service as publishing
 from voicescount.review import service as review
 from voicescount.storage.blobs import BlobStore
 from voicescount.types import Role
-from voicescount.web import desk_views, i18n, sessions
+from voicescount.web import desk_cases, desk_submissions, desk_views, i18n, sessions
 from voicescount.web.i18n import N_
 from voicescount.web.pages import _choice, render
 
@@ -270,8 +271,8 @@ def desk_home(request: Request, db: SessionDep, settings: SettingsDep) -> Respon
     if desk is None:
         return _to_sign_in(request)
     tr = i18n.translator(_choice(request).locale)
-    page = desk_views.home(db, desk.principal, tr)
-    return _page(request, "desk/home.html", desk=desk, page=page)
+    home = desk_cases.home if desk_views.is_steward(desk.principal) else desk_submissions.home
+    return _page(request, "desk/home.html", desk=desk, page=home(db, desk.principal, tr))
 
 
 @router.get("/submissions/{uid}/versions/{number}", response_class=HTMLResponse)
@@ -285,7 +286,7 @@ def submission_page(
         return _redirect(desk_views.case_url(uid, number))
     tr = i18n.translator(_choice(request).locale)
     try:
-        page = desk_views.submission(db, desk.principal, settings, tr, uid, number)
+        page = desk_submissions.submission(db, desk.principal, settings, tr, uid, number)
     except NotFound:
         return _not_found(request, desk)
     return _page(request, "desk/submission.html", desk=desk, page=page)
@@ -304,7 +305,7 @@ def upload_report(
     if desk is None:
         return _to_sign_in(request)
     try:
-        upload = desk_views.upload_report(db, desk.principal, uid, number, upload_id)
+        upload = desk_submissions.upload_report(db, desk.principal, uid, number, upload_id)
     except NotFound:
         return _not_found(request, desk)
     assert upload.report_sha256 is not None
@@ -337,7 +338,7 @@ def review_queue(request: Request, db: SessionDep, settings: SettingsDep) -> Res
     if refused is not None:
         return refused
     tr = i18n.translator(_choice(request).locale)
-    page = desk_views.home(db, desk.principal, tr)
+    page = desk_cases.home(db, desk.principal, tr)
     return _page(request, "desk/review.html", desk=desk, page=page)
 
 
@@ -348,13 +349,13 @@ def _case_page(
     uid: str,
     number: int,
     *,
-    error: desk_views.PageError | None = None,
+    error: desk_cases.PageError | None = None,
     values: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     tr = i18n.translator(_choice(request).locale)
     try:
-        page = desk_views.case(
+        page = desk_cases.case(
             db,
             desk.principal,
             tr,
@@ -392,22 +393,32 @@ def case_page(
 # Actions: each calls the service function the API calls
 
 
-def _text(form: dict[str, str], name: str, limit: int) -> str:
-    value = form.get(name, "").strip()
-    if len(value) > limit:
-        raise InvalidInput(
-            f"The text is too long ({len(value):,} characters).",
-            errors=[{"field": name, "message": f"must be at most {limit:,} characters"}],
-        )
-    return value
+@dataclass(frozen=True)
+class Posted:
+    """A case action as posted: who acts on which version, and the form's text fields."""
+
+    db: Session
+    who: Principal
+    settings: Settings
+    uid: str
+    number: int
+    form: dict[str, str]
+
+    def text(self, name: str, limit: int) -> str:
+        """A field's text, stripped; longer than ``limit`` is refused, as the API refuses it."""
+        value = self.form.get(name, "").strip()
+        if len(value) > limit:
+            raise InvalidInput(
+                f"The text is too long ({len(value):,} characters).",
+                errors=[{"field": name, "message": f"must be at most {limit:,} characters"}],
+            )
+        return value
 
 
-def _assess(
-    db: Session, who: Principal, settings: Settings, uid: str, number: int, form: dict[str, str]
-) -> None:
+def _assess(posted: Posted) -> None:
     ratings: dict[str, dict[str, object]] = {}
     problems = []
-    for name, value in form.items():
+    for name, value in posted.form.items():
         if not name.startswith("rating-") or not value:
             continue  # a criterion left unrated is reported by the service, by name
         criterion = name.removeprefix("rating-")
@@ -416,61 +427,54 @@ def _assess(
         except ValueError:
             problems.append({"field": f"ratings.{criterion}.rating", "message": "must be a number"})
             continue
-        evidence = _text(form, desk_views.evidence_field(criterion), LONG_TEXT)
+        evidence = posted.text(desk_cases.evidence_field(criterion), LONG_TEXT)
         ratings[criterion] = {"rating": rating, "evidence": evidence or None}
     if problems:
         raise InvalidInput("The assessment cannot be saved as given.", errors=problems)
-    comment = _text(form, desk_views.COMMENT_FIELD, LONG_TEXT)
+    comment = posted.text(desk_cases.COMMENT_FIELD, LONG_TEXT)
     data: dict[str, object] = {"ratings": ratings}
     if comment:
         data["comment"] = comment
-    review.assess(db, who, uid, number, data)
+    review.assess(posted.db, posted.who, posted.uid, posted.number, data)
 
 
-def _protect(
-    db: Session, who: Principal, settings: Settings, uid: str, number: int, form: dict[str, str]
-) -> None:
-    review.apply_disclosure(db, who, uid, number, agency=settings.agency_id)
+def _protect(posted: Posted) -> None:
+    agency = posted.settings.agency_id
+    review.apply_disclosure(posted.db, posted.who, posted.uid, posted.number, agency=agency)
 
 
-def _decide(
-    db: Session, who: Principal, settings: Settings, uid: str, number: int, form: dict[str, str]
-) -> None:
+def _decide(posted: Posted) -> None:
     review.decide(
-        db,
-        who,
-        uid,
-        number,
-        decision=form.get("decision", ""),
-        reason=_text(form, "reason", LONG_TEXT) or None,
-        conditions=_text(form, "conditions", LONG_TEXT) or None,
-        caveat=_text(form, "caveat", SHORT_TEXT) or None,
+        posted.db,
+        posted.who,
+        posted.uid,
+        posted.number,
+        decision=posted.form.get("decision", ""),
+        reason=posted.text("reason", LONG_TEXT) or None,
+        conditions=posted.text("conditions", LONG_TEXT) or None,
+        caveat=posted.text("caveat", SHORT_TEXT) or None,
     )
 
 
-def _return(
-    db: Session, who: Principal, settings: Settings, uid: str, number: int, form: dict[str, str]
-) -> None:
-    review.return_version(db, who, uid, number, reason=_text(form, "reason", LONG_TEXT))
+def _return(posted: Posted) -> None:
+    reason = posted.text("reason", LONG_TEXT)
+    review.return_version(posted.db, posted.who, posted.uid, posted.number, reason=reason)
 
 
-def _publish(
-    db: Session, who: Principal, settings: Settings, uid: str, number: int, form: dict[str, str]
-) -> None:
-    publishing.publish(db, who, uid, number, agency=settings.agency_id)
+def _publish(posted: Posted) -> None:
+    agency = posted.settings.agency_id
+    publishing.publish(posted.db, posted.who, posted.uid, posted.number, agency=agency)
 
 
-def _withdraw(
-    db: Session, who: Principal, settings: Settings, uid: str, number: int, form: dict[str, str]
-) -> None:
+def _withdraw(posted: Posted) -> None:
     # The version must be one this office may see before its release is looked up.
-    review.case_file(db, who, uid, number)
-    release_id = desk_views.release_of(db, uid, number)
-    publishing.withdraw(db, who, release_id, reason=_text(form, "reason", SHORT_TEXT))
+    review.case_file(posted.db, posted.who, posted.uid, posted.number)
+    release_id = desk_cases.release_of(posted.db, posted.uid, posted.number)
+    reason = posted.text("reason", SHORT_TEXT)
+    publishing.withdraw(posted.db, posted.who, release_id, reason=reason)
 
 
-Action = Callable[[Session, Principal, Settings, str, int, dict[str, str]], None]
-ACTIONS: dict[str, Action] = {
+ACTIONS: dict[str, Callable[[Posted], None]] = {
     "assessment": _assess,
     "disclosure": _protect,
     "decision": _decide,
@@ -511,11 +515,11 @@ def act(
     if perform is None:
         return _not_found(request, desk)
     try:
-        perform(db, desk.principal, settings, uid, number, form)
+        perform(Posted(db, desk.principal, settings, uid, number, form))
     except VoicescountError as exc:
         # Nothing the refused action began may stay: the services commit only on success.
         db.rollback()
-        error = desk_views.page_error(exc, action)
+        error = desk_cases.page_error(exc, action)
         return _case_page(
             request,
             db,

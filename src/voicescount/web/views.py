@@ -644,6 +644,11 @@ def _options(
     )
 
 
+def _sdg_options(codes: Iterable[str], label: Any) -> tuple[Option, ...]:
+    """Options of SDG goals or targets: in code order, labelled with their English titles."""
+    return _options(codes, label, order=code_order, lang=lambda _: "en")
+
+
 def _facets(
     session: Session,
     tr: Translator,
@@ -678,24 +683,14 @@ def _facets(
             "goal",
             tr.gettext("SDG goal"),
             tr.gettext("Any goal"),
-            _options(
-                (g for e in everything for g in e.goals),
-                goal_label,
-                order=code_order,
-                lang=lambda _: "en",
-            ),
+            _sdg_options((g for e in everything for g in e.goals), goal_label),
             filters.goal,
         ),
         Facet(
             "target",
             tr.gettext("SDG target"),
             tr.gettext("Any target"),
-            _options(
-                (t for e in everything for t in e.targets),
-                target_label,
-                order=code_order,
-                lang=lambda _: "en",
-            ),
+            _sdg_options((t for e in everything for t in e.targets), target_label),
             filters.target,
         ),
         Facet(
