@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from voicescount.errors import InvalidInput, NoResults, NotFound, PayloadTooLarge
@@ -26,12 +29,14 @@ from voicescount.registry import repository, voices
 from voicescount.sdmx.data import (
     ALL_DIMENSIONS,
     Action,
+    AttributeColumn,
     DataSetInfo,
     DataStructure,
+    ExtraAttributes,
     Header,
-    Observation,
     Ref,
     Series,
+    SeriesBlock,
 )
 from voicescount.sdmx.structures import parse_ref
 from voicescount.storage import published
@@ -80,7 +85,7 @@ class DataQuery:
 class DataAnswer:
     header: Header
     structure: DataStructure
-    datasets: Iterable[tuple[DataSetInfo, Iterable[Series]]]
+    datasets: Iterable[tuple[DataSetInfo, Iterable[Series | SeriesBlock]]]
     last_modified: datetime | None
     #: Observations the SQL filter selected (an upper bound of what is written).
     observations: int = 0
@@ -206,35 +211,59 @@ class ReleaseView:
 
 
 def release_views(session: Session, query: DataQuery, base_url: str) -> list[ReleaseView]:
-    statement = select(Release, Organisation).join(
-        Organisation, col(Organisation.id) == col(Release.organisation_id)
-    )
+    views = _all_release_views(session, base_url)
     if query.providers is not None:
-        statement = statement.where(col(Organisation.slug).in_(sorted(query.providers)))
-    stewards = {o.id: o.name for o in session.exec(select(Organisation))}
+        views = [v for v in views if v.provider in query.providers]
+    return _in_scope(views, query)
+
+
+def _all_release_views(session: Session, base_url: str) -> list[ReleaseView]:
+    """Every release, in id order: one query of the columns the feed needs (no ORM objects)."""
+    steward = aliased(Organisation)
+    statement = (
+        sa_select(
+            Release.id,
+            Release.uid,
+            Organisation.slug,
+            Release.producer_type,
+            Release.decision,
+            steward.name,
+            Release.quality_outcome,
+            Release.published_at,
+            Release.superseded_at,
+            Release.withdrawn_at,
+        )
+        .join(Organisation, col(Organisation.id) == col(Release.organisation_id))
+        .outerjoin(steward, col(steward.id) == col(Release.steward_id))
+        .order_by(col(Release.id))
+    )
+    base = base_url.rstrip("/")
     views = []
-    for release, provider in session.exec(statement.order_by(col(Release.id))):
+    for row in session.execute(statement):
+        (uid, producer_type, decision, steward_name, quality_outcome) = row[1], *row[3:7]
         attributes = {
-            "PRODUCER_TYPE": release.producer_type,
-            "REVIEW_DECISION": release.decision,
-            "CITATION_REF": f"{base_url.rstrip('/')}/api/v1/releases/{release.uid}",
+            "PRODUCER_TYPE": producer_type,
+            "REVIEW_DECISION": decision,
+            "CITATION_REF": f"{base}/api/v1/releases/{uid}",
         }
-        if release.steward_id is not None and release.steward_id in stewards:
-            attributes["REVIEW_ORG"] = stewards[release.steward_id]
-        if release.quality_outcome:
-            attributes["QUALITY_OUTCOME"] = release.quality_outcome
+        if steward_name is not None:
+            attributes["REVIEW_ORG"] = steward_name
+        if quality_outcome:
+            attributes["QUALITY_OUTCOME"] = quality_outcome
+        superseded_at, withdrawn_at = row[8], row[9]
+        ended = [m for m in (superseded_at, withdrawn_at) if m is not None]
         views.append(
             ReleaseView(
-                id=release.id,  # type: ignore[arg-type]
-                uid=release.uid,
-                provider=provider.slug,
+                id=row[0],
+                uid=uid,
+                provider=row[2],
                 attributes=attributes,
-                published_at=release.published_at,
-                ended_at=release.ended_at,
-                withdrawn=release.withdrawn_at is not None,
+                published_at=row[7],
+                ended_at=min(ended) if ended else None,
+                withdrawn=withdrawn_at is not None,
             )
         )
-    return _in_scope(views, query)
+    return views
 
 
 def _in_scope(views: list[ReleaseView], query: DataQuery) -> list[ReleaseView]:
@@ -269,19 +298,46 @@ def _with_action(view: ReleaseView, action: Action) -> ReleaseView:
     return replace(view, action=action)
 
 
+@dataclass(frozen=True)
+class Freshness:
+    """How current published data and structures are, in one query."""
+
+    #: :func:`last_change`.
+    moment: datetime | None
+    #: Changes whenever structures, releases or organisations are added or removed (rows are
+    #: never changed in place but for a release's supersession or withdrawal, which ``moment``
+    #: sees): the key of what :func:`answer` keeps between queries.
+    stamp: tuple[Any, ...]
+
+
+def _newest_and_count(column: Any) -> list[Any]:
+    return [
+        sa_select(func.max(column)).scalar_subquery(),
+        sa_select(func.count(column)).scalar_subquery(),
+    ]
+
+
+#: Built once: every data query asks (for its ETag), and building the statement cost as much
+#: as running it.
+_FRESHNESS = sa_select(
+    func.max(Release.published_at),
+    func.max(Release.superseded_at),
+    func.max(Release.withdrawn_at),
+    *_newest_and_count(StructureArtefact.id),
+    *_newest_and_count(Release.id),
+    *_newest_and_count(Organisation.id),
+)
+
+
+def freshness(session: Session) -> Freshness:
+    values = tuple(session.execute(_FRESHNESS).one())
+    moments = [_aware(m) for m in values[:3] if m is not None]
+    return Freshness(max(moments) if moments else None, values[3:])
+
+
 def last_change(session: Session) -> datetime | None:
     """When published data last changed (a release, a supersession or a withdrawal)."""
-    values = session.exec(
-        select(
-            func.max(Release.published_at),
-            func.max(Release.superseded_at),
-            func.max(Release.withdrawn_at),
-        )
-    ).one()
-    moments = [v for v in values if v is not None]
-    if not moments:
-        return None
-    return max(_aware(m) for m in moments)
+    return freshness(session).moment
 
 
 def _aware(moment: datetime) -> datetime:
@@ -306,7 +362,7 @@ def goal_series(session: Session, goal: str) -> frozenset[str]:
     return frozenset(codes)
 
 
-def flow_series(session: Session, flow: StructureArtefact) -> frozenset[str] | None:
+def flow_series(session: Session, flow: StructureArtefact | FlowView) -> frozenset[str] | None:
     """The series a goal flow carries (``None`` for the flow of all goals)."""
     prefix = f"{voices.FLOW_ID}_G"
     if not flow.artefact_id.startswith(prefix):
@@ -392,6 +448,49 @@ def _key_matcher(key: tuple[frozenset[str] | None, ...] | None) -> Any:
 # The answer
 
 
+@dataclass(frozen=True)
+class FlowView:
+    """What a data answer needs of a dataflow's row (a plain copy, safe to keep across
+    sessions and threads)."""
+
+    agency_id: str
+    artefact_id: str
+    version: str
+
+
+#: (flow, structure, every release) by query flow, agency, base URL and the
+#: :class:`Freshness` of the tables they come from: what every data query resolved anew, half
+#: of a one-series query's work.
+_CONTEXTS: dict[tuple[Any, ...], tuple[FlowView, DataStructure, list[ReleaseView]]] = {}
+_CONTEXTS_LIMIT = 256
+
+
+def _context(
+    session: Session, query: DataQuery, agency: str, base_url: str, fresh: Freshness
+) -> tuple[FlowView, DataStructure, list[ReleaseView]]:
+    key = (
+        fresh,
+        query.flow_agency,
+        query.flow_id,
+        query.flow_version,
+        agency,
+        base_url,
+    )
+    found = _CONTEXTS.get(key)
+    if found is None:
+        flow = resolve_flow(session, query, agency)
+        structure = data_structure(session, flow)
+        found = (
+            FlowView(flow.agency_id, flow.artefact_id, flow.version),
+            structure,
+            _all_release_views(session, base_url),
+        )
+        if len(_CONTEXTS) >= _CONTEXTS_LIMIT:
+            _CONTEXTS.clear()
+        _CONTEXTS[key] = found
+    return found
+
+
 def answer(
     session: Session,
     query: DataQuery,
@@ -400,16 +499,28 @@ def answer(
     base_url: str,
     max_observations: int,
     sender: str,
+    blocks: bool = False,
+    fresh: Freshness | None = None,
 ) -> DataAnswer:
-    """Everything to write a data message for ``query``; :class:`NoResults` if it matches none."""
-    flow = resolve_flow(session, query, agency)
-    structure = data_structure(session, flow)
+    """Everything to write a data message for ``query``; :class:`NoResults` if it matches none.
+
+    ``blocks``: the data sets hand out :class:`~voicescount.sdmx.data.SeriesBlock` items (for
+    the writers, which render them column by column), else :class:`Series` one by one.
+    ``fresh``: :func:`freshness`, if the caller has just read it.
+    """
+    fresh = freshness(session) if fresh is None else fresh
+    flow, structure, every_release = _context(session, query, agency, base_url, fresh)
     if query.key is not None and len(query.key) != len(structure.dimensions):
         raise InvalidInput(
             f"The key has {len(query.key)} parts; {flow.artefact_id} has "
             f"{len(structure.dimensions)} dimensions ({'.'.join(structure.dimensions)})."
         )
-    releases = release_views(session, query, base_url) if flow.agency_id == agency else []
+    releases: list[ReleaseView] = []
+    if flow.agency_id == agency:
+        providers = query.providers
+        releases = _in_scope(
+            [r for r in every_release if providers is None or r.provider in providers], query
+        )
     by_id = {r.id: r for r in releases}
     allowed_series = flow_series(session, flow)
     key = query.key or tuple(None for _ in structure.dimensions)
@@ -448,7 +559,9 @@ def answer(
         if query.dimension_at_observation.lower() == ALL_DIMENSIONS.lower()
         else structure.time_dimension,
     )
-    stream = _series_stream(session, filter_, by_id, structure, query, key)
+    stream = _series_stream(
+        session, filter_, by_id, structure, query, key, blocks=blocks, expected=total
+    )
     first = next(stream, None)
     if first is None:
         raise NoResults(f"No published observation matches this query on {flow_ref}.")
@@ -456,7 +569,7 @@ def answer(
         header=header,
         structure=structure,
         datasets=_datasets(itertools.chain([first], stream), by_id, agency),
-        last_modified=last_change(session),
+        last_modified=fresh.moment,
         observations=total,
         flow=flow_ref,
         releases=[r.uid for r in releases],
@@ -464,8 +577,8 @@ def answer(
 
 
 def _datasets(
-    items: Iterator[tuple[int, Series]], releases: dict[int, ReleaseView], agency: str
-) -> Iterator[tuple[DataSetInfo, Iterator[Series]]]:
+    items: Iterator[tuple[int, Series | SeriesBlock]], releases: dict[int, ReleaseView], agency: str
+) -> Iterator[tuple[DataSetInfo, Iterator[Series | SeriesBlock]]]:
     for release_id, group in itertools.groupby(items, key=lambda item: item[0]):
         release = releases[release_id]
         info = DataSetInfo(
@@ -485,57 +598,189 @@ def _series_stream(
     structure: DataStructure,
     query: DataQuery,
     key: tuple[frozenset[str] | None, ...],
-) -> Iterator[tuple[int, Series]]:
+    *,
+    blocks: bool = False,
+    expected: int | None = None,
+) -> Iterator[tuple[int, Series | SeriesBlock]]:
+    """(release id, series or block) in message order; ``blocks`` hands out :class:`SeriesBlock`
+    items (a fetch's worth of whole series each), else one :class:`Series` at a time."""
     matches = _key_matcher(key)
     window = PeriodWindow(query.start_period, query.end_period)
-    rows = published.rows(session, filter_)
-    for (release_id, series_key), group in itertools.groupby(rows, key=lambda r: (r[0], r[1])):
+    narrowing = (
+        matches is not None
+        or not window.open
+        or query.first_n is not None
+        or query.last_n is not None
+    )
+    extras = _Extras()
+    for release_id, rows in _whole_series(published.batches(session, filter_, expected)):
+        release = releases[release_id]
+        if narrowing:
+            rows = _narrowed(rows, matches, window, query)
+            if not rows:
+                continue
+        block = _block(rows, release, extras)
+        if blocks:
+            yield release_id, block
+        else:
+            for series in block.series():
+                yield release_id, series
+
+
+def _whole_series(
+    batches: Iterator[list[tuple[Any, ...]]],
+) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:
+    """Fetched rows regrouped as (release id, rows of whole series of that release): the rows
+    of the last series of a fetch wait for the next one, which may hold more of them."""
+    carried: list[tuple[Any, ...]] = []
+    for batch in batches:
+        if carried:
+            batch = carried + batch
+        last = batch[-1]
+        cut = len(batch) - 1
+        while cut > 0 and batch[cut - 1][1] == last[1] and batch[cut - 1][0] == last[0]:
+            cut -= 1
+        carried = batch[cut:]
+        yield from _by_release(batch[:cut])
+    yield from _by_release(carried)
+
+
+def _by_release(rows: list[tuple[Any, ...]]) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:
+    if not rows:
+        return
+    if rows[0][0] == rows[-1][0]:  # rows are in release order: one release
+        yield rows[0][0], rows
+        return
+    for release_id, group in itertools.groupby(rows, key=itemgetter(0)):
+        yield release_id, list(group)
+
+
+def _narrowed(
+    rows: list[tuple[Any, ...]], matches: Any, window: PeriodWindow, query: DataQuery
+) -> list[tuple[Any, ...]]:
+    """The rows the key, the period window and first/last N keep, series by series."""
+    kept: list[tuple[Any, ...]] = []
+    for series_key, group in itertools.groupby(rows, key=itemgetter(1)):
         if matches is not None and not matches(series_key):
             continue
-        release = releases[release_id]
-        observations = [
-            _observation(row, release) for row in group if window.open or window.admits(row[2])
-        ]
+        observations = [row for row in group if window.open or window.admits(row[2])]
         if query.first_n is not None:
             observations = observations[: query.first_n]
         if query.last_n is not None:
             observations = observations[-query.last_n :] if query.last_n else []
-        if not observations:
-            continue
-        unit = observations[0].attributes.pop("UNIT_MEASURE", None)
-        for observation in observations[1:]:
-            observation.attributes.pop("UNIT_MEASURE", None)
-        series_attributes = {"UNIT_MEASURE": unit} if unit else {}
-        yield (
-            release_id,
-            Series(
-                key=tuple(series_key.split(".")),
-                attributes=series_attributes,
-                observations=observations,
-            ),
-        )
+        kept += observations
+    return kept
 
 
-def _observation(row: tuple[Any, ...], release: ReleaseView) -> Observation:
-    _, _, period, value, unit, mult, status, count, conf, others = row
+#: Attributes a release or the row's own columns set; an extra attribute of the same id (JSON
+#: ``attributes``) overrides them in place.
+_COLUMN_ATTRIBUTES = frozenset(
+    ("OBS_STATUS", "CONF_STATUS", "UNIT_MEASURE", "UNIT_MULT", "UNWEIGHTED_N", *RELEASE_ATTRIBUTES)
+)
+
+
+class _Texts(dict[Any, str | None]):
+    """``texts[value]`` is ``str(value)``, computed once per distinct value (``map`` over a
+    column then runs without Python bytecode); ``fixed`` values for some (``None``)."""
+
+    def __init__(self, fixed: dict[Any, str | None]) -> None:
+        super().__init__(fixed)
+        self.fixed = fixed
+
+    def __missing__(self, value: Any) -> str:
+        if len(self) >= 10_000:
+            self.clear()
+            self.update(self.fixed)
+        text = self[value] = str(value)
+        return text
+
+
+#: Column values as text: as-is for None, with OBS_STATUS "A" and CONF_STATUS "F" when unset.
+_TEXT = _Texts({None: None})
+_STATUS_TEXT = _Texts({None: "A", "": "A"})
+_CONF_TEXT = _Texts({None: "F", "": "F"})
+
+
+class _Extras(dict[Any, ExtraAttributes]):
+    """JSON ``attributes`` text → (id, text) pairs, parsed once per distinct text."""
+
+    def __missing__(self, text: str) -> ExtraAttributes:
+        if len(self) >= 10_000:
+            self.clear()
+        loaded = json.loads(text)
+        pairs = tuple((a, _text(v)) for a, v in loaded.items()) if loaded else None
+        self[text] = pairs
+        return pairs
+
+
+def _block(rows: list[tuple[Any, ...]], release: ReleaseView, extras: _Extras) -> SeriesBlock:
+    """Rows of whole series of one release as columns; what ``_observation`` made of each row
+    one by one: OBS_STATUS (A when unset), CONF_STATUS (F), the release's attributes, UNIT_MULT,
+    UNWEIGHTED_N, the JSON extras; UNIT_MEASURE moves to the series (its first observation's)."""
+    _, keys, times, values, units, mults, statuses, counts, confs, others = zip(*rows, strict=True)
+    count = len(times)
     if release.action is Action.DELETE:
-        return Observation(period, None, {})
-    attributes: dict[str, str] = {
-        "OBS_STATUS": status or "A",
-        "CONF_STATUS": conf or "F",
-        **release.attributes,
-    }
-    if unit:
-        attributes["UNIT_MEASURE"] = unit
-    if mult is not None:
-        attributes["UNIT_MULT"] = str(mult)
-    if count is not None:
-        attributes["UNWEIGHTED_N"] = str(count)
-    if others:
-        extra = json.loads(others) if isinstance(others, str) else others
-        for attribute_id, attribute_value in extra.items():
-            attributes[attribute_id] = _text(attribute_value)
-    return Observation(period, value, attributes)
+        return SeriesBlock(keys, times, (None,) * count)
+    columns: list[tuple[str, AttributeColumn]] = [
+        ("OBS_STATUS", list(map(_STATUS_TEXT.__getitem__, statuses))),
+        ("CONF_STATUS", list(map(_CONF_TEXT.__getitem__, confs))),
+        *((a, [None] * count if v is None else v) for a, v in release.attributes.items()),
+        ("UNIT_MULT", list(map(_TEXT.__getitem__, mults))),
+        ("UNWEIGHTED_N", list(map(_TEXT.__getitem__, counts))),
+    ]
+    extra: list[ExtraAttributes] | None = None
+    unit_column: Sequence[str | None] = units
+    if any(others):
+        extra = [None if o is None else extras[o] for o in others]
+        if any(pair[0] in _COLUMN_ATTRIBUTES for pairs in set(extra) if pairs for pair in pairs):
+            unit_column = list(units)
+            _override(
+                columns,
+                unit_column,
+                extra,
+                present={"OBS_STATUS", "CONF_STATUS", *release.attributes},
+            )
+    return SeriesBlock(
+        keys,
+        times,
+        values,
+        attributes=columns,
+        series_attributes=[("UNIT_MEASURE", unit_column)],
+        extra=extra,
+    )
+
+
+def _override(
+    columns: list[tuple[str, AttributeColumn]],
+    units: list[str | None],
+    extra: list[ExtraAttributes],
+    present: set[str],
+) -> None:
+    """Extra attributes named like a column (rare) do what ``dict.update`` did to the
+    attributes of one observation: replace a value the observation has, in its place (the
+    ``present`` ones always have one, others when not ``None``), or else come last."""
+    position = {attribute: index for index, (attribute, _) in enumerate(columns)}
+    for i, pairs in enumerate(extra):
+        if not pairs or not any(a in _COLUMN_ATTRIBUTES for a, _ in pairs):
+            continue
+        kept = []
+        for attribute, value in pairs:
+            if attribute == "UNIT_MEASURE":  # moves to the series in any case
+                units[i] = value
+                continue
+            index = position.get(attribute)
+            if index is None:
+                kept.append((attribute, value))
+                continue
+            name, column = columns[index]
+            if attribute not in present and (isinstance(column, str) or column[i] is None):
+                kept.append((attribute, value))
+                continue
+            if isinstance(column, str):
+                column = [column] * len(units)
+                columns[index] = (name, column)
+            column[i] = value  # type: ignore[index]
+        extra[i] = tuple(kept) or None
 
 
 def _text(value: Any) -> str:

@@ -264,6 +264,10 @@ def _holds_any(record: ArtefactRecord, item_ids: list[str]) -> bool:
 # Data
 
 
+#: Answers of at most this many observations are written before they are sent, not streamed.
+SMALL_ANSWER = 1_000
+
+
 def data_response(
     request: Request,
     session: Session,
@@ -272,7 +276,8 @@ def data_response(
     query: feeds.DataQuery,
     options: WriteOptions,
 ) -> Response:
-    moment = feeds.last_change(session)
+    fresh = feeds.freshness(session)
+    moment = fresh.moment
     etag = etag_for(request, media, moment)
     if not_modified(request, etag, moment):
         return Response(status_code=304, headers=caching_headers(etag, moment))
@@ -283,8 +288,12 @@ def data_response(
         base_url=settings.base_url,
         max_observations=settings.max_data_observations,
         sender=settings.agency_id,
+        blocks=True,
+        fresh=fresh,
     )
-    if options.names is None and (media.is_json or media.is_csv):
+    # Names are written by SDMX-JSON and by SDMX-CSV with labels=both only; looking them up
+    # reads every codelist of the structure.
+    if options.names is None and (media.is_json or (media.is_csv and options.labels == "both")):
         options = WriteOptions(
             detail=options.detail,
             labels=options.labels,
@@ -295,6 +304,12 @@ def data_response(
         )
     writer = get_data_writer(media)
     chunks: Iterator[bytes] = writer(answer.header, answer.structure, answer.datasets, options)
+    if answer.observations <= SMALL_ANSWER:
+        # Written at once: a streamed body costs a hop to the thread pool per chunk (and one
+        # more to find the end), more than writing a few observations does.
+        return Response(
+            b"".join(chunks), media_type=media.content_type, headers=caching_headers(etag, moment)
+        )
     return StreamingResponse(
         chunks, media_type=media.content_type, headers=caching_headers(etag, moment)
     )

@@ -24,24 +24,33 @@ so data sets of several providers share the rows of one flow; 2.0 keeps each dat
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from operator import getitem
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import repeat
+from operator import add, getitem
 
 from voicescount.sdmx.data import (
+    AttributeColumn,
     DataSetInfo,
     DataSets,
     DataStructure,
+    ExtraAttributes,
     Header,
     Series,
+    SeriesBlock,
     WriteOptions,
 )
 from voicescount.sdmx.writers.base import (
+    CSV_SPECIAL,
     Chunks,
     FragmentCache,
     Layout,
     csv_field,
     flow_or_structure,
+    interleave,
     layout,
+    per_row,
+    plain_codes,
+    split_keys,
     value_cache,
 )
 
@@ -76,6 +85,8 @@ class _Columns:
         self.obs_ids = [a for a, _ in self.obs_attrs]
         self.obs_cells = [cells for _, cells in self.obs_attrs]
         self.time = FragmentCache(lambda t: "," + csv_field(t))
+        #: Per component, the cell an observation's extra attributes give it.
+        self.extra_cells: dict[str, FragmentCache] = {}
         self.values = value_cache(lambda v: "," + v, "," + missing)
 
     def _label(self, component: str, code: str) -> str:
@@ -104,9 +115,62 @@ class _Columns:
         name = self.structure.names.get(component) if self.both else None
         return f"{component}: {name}" if name else component
 
+    def observation_cells(self, block: SeriesBlock) -> list[Iterable[str]]:
+        """The cells of the observation attribute columns of a block, in column order."""
+        given = dict(block.attributes)
+        extra = block.extra
+        in_extra = (
+            {c for pairs in set(extra) if pairs for c, _ in pairs} if extra is not None else set()
+        )
+        cells_columns: list[Iterable[str]] = []
+        constant = ""
+        for component, cells in self.obs_attrs:
+            column = given.get(component)
+            if component in in_extra and column is not None:
+                # Named by a column and by some extras (rare): the extras win, row by row.
+                cells_columns.append(_overridden(cells, component, column, extra))  # type: ignore[arg-type]
+            elif isinstance(column, str):
+                constant += cells[column]
+                continue
+            elif column is not None:
+                cells_columns.append(map(cells.__getitem__, column))
+            elif component in in_extra:
+                cells_columns.append(map(self._extra_cells(component, cells).__getitem__, extra))  # type: ignore[arg-type]
+            else:
+                constant += cells[None]
+                continue
+            if constant:
+                cells_columns.insert(-1, repeat(constant))
+                constant = ""
+        if constant:
+            cells_columns.append(repeat(constant))
+        return cells_columns
+
+    def _extra_cells(self, component: str, cells: FragmentCache) -> FragmentCache:
+        found = self.extra_cells.get(component)
+        if found is None:
+            found = self.extra_cells[component] = FragmentCache(
+                lambda pairs: cells[dict(pairs).get(component)], {None: cells[None]}
+            )
+        return found
+
     @staticmethod
     def attribute_cells(columns: list[tuple[str, FragmentCache]], values: dict[str, str]) -> str:
         return "".join([cells[values.get(a)] for a, cells in columns])
+
+
+def _overridden(
+    cells: FragmentCache,
+    component: str,
+    column: AttributeColumn,
+    extra: Sequence[ExtraAttributes],
+) -> list[str]:
+    values = [column] * len(extra) if isinstance(column, str) else column
+    found = []
+    for value, pairs in zip(values, extra, strict=True):
+        given = dict(pairs) if pairs else {}
+        found.append(cells[given.get(component, value)])
+    return found
 
 
 def _rows(columns: _Columns, lay: Layout, start: str, info: DataSetInfo, series: Series) -> str:
@@ -129,6 +193,42 @@ def _rows(columns: _Columns, lay: Layout, start: str, info: DataSetInfo, series:
     return "".join(body)
 
 
+def _block_rows(
+    columns: _Columns, lay: Layout, start: str, info: DataSetInfo, block: SeriesBlock
+) -> str:
+    """The rows of a block's series, column by column (with observations and ``labels=id``;
+    otherwise series by series)."""
+    if not lay.observations or columns.both:
+        return "".join([_rows(columns, lay, start, info, s) for s in block.series()])
+    starts = block.starts()
+    size = len(block)
+    keys = [block.keys[i] for i in starts]
+    if plain_codes(".".join(keys), CSV_SPECIAL) and split_keys(keys, len(columns.dims)):
+        # Codes that need no quoting: the key's dots become the cells' commas.
+        heads = [f"{start},{key.replace('.', ',')}" for key in keys]
+    else:
+        dims = columns.dims
+        heads = [start + "".join(map(getitem, dims, key.split("."))) for key in keys]
+    given = dict(block.series_attributes)
+    dataset_cells = columns.attribute_cells(columns.dataset_attrs, info.attributes) + EOL
+    tails = [dataset_cells] * len(starts)
+    for component, cells in reversed(columns.series_attrs):
+        column = given.get(component)
+        if column is None:
+            tails = [cells[None] + tail for tail in tails]
+        else:
+            tails = list(map(add, [cells[column[i]] for i in starts], tails))
+    return interleave(
+        [
+            per_row(heads, starts, size),
+            map(columns.time.__getitem__, block.times),
+            map(columns.values.__getitem__, block.values),
+            *columns.observation_cells(block),
+            per_row(tails, starts, size),
+        ]
+    )
+
+
 def _write(
     header: Header,
     structure: DataStructure,
@@ -145,7 +245,10 @@ def _write(
     for info, series_iter in datasets:
         first = start(info)
         for series in series_iter:
-            chunks.add(_rows(columns, lay, first, info, series))
+            if type(series) is SeriesBlock:
+                chunks.add(_block_rows(columns, lay, first, info, series))
+            else:
+                chunks.add(_rows(columns, lay, first, info, series))  # type: ignore[arg-type]
             if chunks.full():
                 yield chunks.take()
     yield from chunks.rest()

@@ -32,6 +32,7 @@ from voicescount.sdmx.data import (
     Header,
     Series,
     WriteOptions,
+    each_series,
 )
 from voicescount.sdmx.writers.base import (
     Chunks,
@@ -312,7 +313,7 @@ def _write(
     else:
         chunks.add('{"header":' + _dumps(message.meta()) + ',"dataSets":[')
     for info, series_iter in datasets:
-        for piece in message.dataset(info, series_iter):
+        for piece in message.dataset(info, each_series(series_iter)):
             chunks.add(piece)
             if chunks.full():
                 yield chunks.take()

@@ -24,7 +24,8 @@ The data provider of a data set is **not** written by default: sdmx1 (2.28) cann
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from operator import getitem
+from itertools import islice, repeat
+from operator import add, getitem
 
 from voicescount.sdmx.data import (
     DataSetInfo,
@@ -32,18 +33,24 @@ from voicescount.sdmx.data import (
     DataStructure,
     Header,
     Series,
+    SeriesBlock,
     WriteOptions,
 )
 from voicescount.sdmx.writers.base import (
     DATA_PROVIDER_SCHEME,
     XML_DECLARATION,
+    XML_SPECIAL,
     Chunks,
     ComponentCaches,
     FragmentCache,
+    KeyText,
     Layout,
+    attribute_columns,
     dsd_urn,
+    interleave,
     layout,
     sdmx_datetime,
+    spread,
     structure_id,
     value_cache,
     xml_text,
@@ -122,6 +129,10 @@ class _GenericParts:
     def __init__(self, structure: DataStructure, lay: Layout) -> None:
         keys = ComponentCaches(_gen_value, structure.dimensions)
         self.dims = [keys[d] for d in structure.dimensions]
+        dimensions = structure.dimensions
+        self.key_text = KeyText(
+            self.dims, lambda i: f'<gen:Value id="{dimensions[i]}" value="%s"/>'
+        )
         self.dataset_attributes = ComponentCaches(_gen_value, structure.dataset_attributes)
         self.series_attributes = ComponentCaches(_gen_value, structure.series_attributes)
         # Without observation attributes (dataonly), a cache that renders every one as nothing.
@@ -134,6 +145,10 @@ class _GenericParts:
         )
         self.obs_time_key = FragmentCache(lambda t: _gen_value(time, t) + "</gen:ObsKey>")
         self.values = value_cache(lambda v: f'<gen:ObsValue value="{v}"/>', "")
+        self.extra = FragmentCache(self._extra, {None: ""})
+
+    def _extra(self, pairs: tuple[tuple[str, str], ...]) -> str:
+        return "".join([self.obs_attributes[component][text] for component, text in pairs])
 
     def key(self, series: Series) -> str:
         return "".join(map(getitem, self.dims, series.key))
@@ -167,7 +182,10 @@ def write_generic(
             opening += f"<gen:Attributes>{attrs}</gen:Attributes>"
         chunks.add(opening + "\n")
         for series in series_iter:
-            chunks.add(series_text(parts, lay, series))
+            if type(series) is SeriesBlock:
+                chunks.add(_generic_block(parts, lay, series))
+            else:
+                chunks.add(series_text(parts, lay, series))  # type: ignore[arg-type]
             if chunks.full():
                 yield chunks.take()
         chunks.add("</mes:DataSet>\n")
@@ -195,6 +213,49 @@ def _generic_series(parts: _GenericParts, lay: Layout, series: Series) -> str:
         for o in series.observations
     ]
     return text + "".join(body) + "\n</gen:Series>\n"
+
+
+def _generic_block(parts: _GenericParts, lay: Layout, block: SeriesBlock) -> str:
+    """A block's series, column by column (time series with observations; other layouts
+    series by series): the text :func:`_generic_series` writes."""
+    if lay.flat or not lay.observations:
+        series_text = _generic_flat if lay.flat else _generic_series
+        return "".join([series_text(parts, lay, s) for s in block.series()])
+    starts = block.starts()
+    size = len(block)
+    keys = [
+        f"<gen:Series><gen:SeriesKey>{key}</gen:SeriesKey>"
+        for key in parts.key_text.many([block.keys[i] for i in starts], XML_SPECIAL)
+    ]
+    if lay.series_attributes and block.series_attributes:
+        attributes = [""] * len(starts)
+        for component, column in block.series_attributes:
+            cache = parts.series_attributes[component]
+            attributes = list(map(add, attributes, [cache[column[i]] for i in starts]))
+        keys = [
+            f"{key}<gen:Attributes>{text}</gen:Attributes>" if text else key
+            for key, text in zip(keys, attributes, strict=True)
+        ]
+    ends: Iterable[str] = repeat("</gen:Obs>")
+    if lay.observation_attributes:
+        columns = attribute_columns(parts.obs_attributes, block.attributes)
+        if block.extra is not None:
+            columns.append(map(parts.extra.__getitem__, block.extra))
+        if columns:
+            ends = [
+                f"<gen:Attributes>{text}</gen:Attributes></gen:Obs>" if text else "</gen:Obs>"
+                for text in islice(map("".join, zip(*columns, strict=False)), size)
+            ]
+    lasts = [first - 1 for first in starts[1:]] + [size - 1]
+    return interleave(
+        [
+            spread([key + "\n" for key in keys], starts, size, "\n"),
+            map(parts.obs_dimension.__getitem__, block.times),
+            map(parts.values.__getitem__, block.values),
+            ends,
+            spread(["\n</gen:Series>\n"] * len(lasts), lasts, size),
+        ]
+    )
 
 
 def _generic_flat(parts: _GenericParts, lay: Layout, series: Series) -> str:
@@ -229,6 +290,8 @@ class StructureSpecificBody:
         self.lay = lay
         keys = ComponentCaches(_ss_attr, structure.dimensions)
         self.dims = [keys[d] for d in structure.dimensions]
+        dimensions = structure.dimensions
+        self.key_text = KeyText(self.dims, lambda i: f' {dimensions[i]}="%s"')
         self.dataset_attributes = ComponentCaches(_ss_attr, structure.dataset_attributes)
         self.series_attributes = ComponentCaches(_ss_attr, structure.series_attributes)
         # Without observation attributes (dataonly), a cache that renders every one as nothing.
@@ -238,6 +301,8 @@ class StructureSpecificBody:
         time, measure = structure.time_dimension, structure.measure
         self.time = FragmentCache(lambda t: f' {time}="{xml_text(t)}"')
         self.values = value_cache(lambda v: f' {measure}="{v}"', "")
+        #: A block's extra observation attributes, per distinct set of them.
+        self.extra = FragmentCache(self._extra, {None: ""})
 
     def dataset_attribute_text(self, info: DataSetInfo) -> str:
         if not self.lay.series_attributes:
@@ -263,10 +328,40 @@ class StructureSpecificBody:
             return "".join(body)
         return f"<Series{key}>\n" + "".join(body) + "</Series>\n"
 
-    def body(self, series_iter: Iterable[Series], chunks: Chunks) -> Iterator[bytes]:
-        series_text = self.series_text
+    def block_text(self, block: SeriesBlock) -> str:
+        """A block's series, column by column (time series with observations; other layouts
+        series by series)."""
+        lay = self.lay
+        if lay.flat or not lay.observations:
+            return "".join(map(self.series_text, block.series()))
+        starts = block.starts()
+        size = len(block)
+        keys = block.keys
+        heads = self.key_text.many([keys[i] for i in starts], XML_SPECIAL)
+        if lay.series_attributes:
+            for component, column in block.series_attributes:
+                cache = self.series_attributes[component]
+                heads = list(map(add, heads, [cache[column[i]] for i in starts]))
+        columns: list[Iterable[str]] = [
+            spread([f"<Series{head}>\n<Obs" for head in heads], starts, size, "<Obs"),
+            map(self.time.__getitem__, block.times),
+            map(self.values.__getitem__, block.values),
+        ]
+        if lay.observation_attributes:
+            columns += attribute_columns(self.obs_attributes, block.attributes)
+            if block.extra is not None:
+                columns.append(map(self.extra.__getitem__, block.extra))
+        ends = [first - 1 for first in starts[1:]] + [size - 1]
+        columns.append(spread(["/>\n</Series>\n"] * len(ends), ends, size, "/>\n"))
+        return interleave(columns)
+
+    def _extra(self, pairs: tuple[tuple[str, str], ...]) -> str:
+        return "".join([self.obs_attributes[component][text] for component, text in pairs])
+
+    def body(self, series_iter: Iterable[Series | SeriesBlock], chunks: Chunks) -> Iterator[bytes]:
+        series_text, block_text = self.series_text, self.block_text
         for series in series_iter:
-            chunks.add(series_text(series))
+            chunks.add(block_text(series) if type(series) is SeriesBlock else series_text(series))  # type: ignore[arg-type]
             if chunks.full():
                 yield chunks.take()
 
