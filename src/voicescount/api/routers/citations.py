@@ -16,12 +16,12 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request as StarletteRequest
 
 from voicescount.api.deps import SessionDep, SettingsDep
+from voicescount.api.sdmx_rest import v1 as sdmx_v1
 from voicescount.api.sdmx_rest import v2 as sdmx_v2
 from voicescount.config import Settings
 from voicescount.errors import InvalidInput, NotAcceptable
 from voicescount.provenance import citation
 from voicescount.publishing import citing, feeds
-from voicescount.sdmx import query as sdmx_query
 
 router = APIRouter(tags=["citations"])
 
@@ -216,24 +216,9 @@ def _segments(rest: str, most: int, tree: str) -> list[str]:
 
 
 def _v1_query(segments: list[str], params: QueryParams) -> feeds.DataQuery:
-    # As api/sdmx_rest/v1.py builds it (there it is inline in the endpoint).
     flow_ref, key, provider_ref = [*segments, None, None][:3]
     assert flow_ref is not None
-    flow = sdmx_query.parse_flow_ref(flow_ref)
-    return feeds.DataQuery(
-        flow_agency=flow.agency,
-        flow_id=flow.id,
-        flow_version=flow.version,
-        key=sdmx_query.parse_key(key),
-        providers=sdmx_query.parse_providers(provider_ref),
-        start_period=params.get("startPeriod"),
-        end_period=params.get("endPeriod"),
-        updated_after=sdmx_query.parse_datetime(params.get("updatedAfter"), "updatedAfter"),
-        first_n=sdmx_query.parse_positive(params.get("firstNObservations"), "firstNObservations"),
-        last_n=sdmx_query.parse_positive(params.get("lastNObservations"), "lastNObservations"),
-        include_history=sdmx_query.parse_bool(params.get("includeHistory"), "includeHistory"),
-        as_of=sdmx_query.parse_datetime(params.get("asOf"), "asOf"),
-    )
+    return sdmx_v1.parse_data_query(flow_ref, key, provider_ref, params)
 
 
 def _v2_query(

@@ -41,7 +41,8 @@ from voicescount.storage.types import utcnow
 
 logger = logging.getLogger("voicescount")
 
-VARY = "Accept, Accept-Encoding, Accept-Language"
+# Accept-Encoding is added by the GZip middleware whenever it may compress (never twice).
+VARY = "Accept, Accept-Language"
 
 #: SDMX-REST ``detail`` for structures → how matched and referenced artefacts are written.
 _STUB = {

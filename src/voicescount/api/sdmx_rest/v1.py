@@ -7,6 +7,8 @@ error code 100.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -38,24 +40,7 @@ def _data(
             csv_alias=formats.DATA_CSV_10,
             format_param=params.get("format"),
         )
-        flow = query.parse_flow_ref(flow_ref)
-        data_query = feeds.DataQuery(
-            flow_agency=flow.agency,
-            flow_id=flow.id,
-            flow_version=flow.version,
-            key=query.parse_key(key),
-            providers=query.parse_providers(provider_ref),
-            start_period=params.get("startPeriod"),
-            end_period=params.get("endPeriod"),
-            updated_after=query.parse_datetime(params.get("updatedAfter"), "updatedAfter"),
-            first_n=query.parse_positive(params.get("firstNObservations"), "firstNObservations"),
-            last_n=query.parse_positive(params.get("lastNObservations"), "lastNObservations"),
-            dimension_at_observation=query.parse_dimension_at_observation(
-                params.get("dimensionAtObservation")
-            ),
-            include_history=query.parse_bool(params.get("includeHistory"), "includeHistory"),
-            as_of=query.parse_datetime(params.get("asOf"), "asOf"),
-        )
+        data_query = parse_data_query(flow_ref, key, provider_ref, params)
         options = WriteOptions(
             detail=query.parse_detail(params.get("detail")), labels=common.labels_of(media)
         )
@@ -76,6 +61,30 @@ def data_key(
     request: Request, session: SessionDep, settings: SettingsDep, flow_ref: str, key: str
 ) -> Response:
     return _data(request, session, settings, flow_ref, key, None)
+
+
+def parse_data_query(
+    flow_ref: str, key: str | None, provider_ref: str | None, params: Mapping[str, str]
+) -> feeds.DataQuery:
+    """The data query a 1.5 data path and its parameters ask (also used to cite such a URL)."""
+    flow = query.parse_flow_ref(flow_ref)
+    return feeds.DataQuery(
+        flow_agency=flow.agency,
+        flow_id=flow.id,
+        flow_version=flow.version,
+        key=query.parse_key(key),
+        providers=query.parse_providers(provider_ref),
+        start_period=params.get("startPeriod"),
+        end_period=params.get("endPeriod"),
+        updated_after=query.parse_datetime(params.get("updatedAfter"), "updatedAfter"),
+        first_n=query.parse_positive(params.get("firstNObservations"), "firstNObservations"),
+        last_n=query.parse_positive(params.get("lastNObservations"), "lastNObservations"),
+        dimension_at_observation=query.parse_dimension_at_observation(
+            params.get("dimensionAtObservation")
+        ),
+        include_history=query.parse_bool(params.get("includeHistory"), "includeHistory"),
+        as_of=query.parse_datetime(params.get("asOf"), "asOf"),
+    )
 
 
 @router.get("/data/{flow_ref}/{key}/{provider_ref}", summary=DATA_SUMMARY)
