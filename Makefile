@@ -44,8 +44,9 @@ serve: install
 	$(BIN)/voicescount serve
 
 ## The whole test suite, on SQLite and PostgreSQL, with the browser tests in Debian's chromium.
-test: install browser
-	$(BIN)/python -m pytest
+TEST_WORKERS ?= 2
+test: install browser opensdmx-venv
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## The browser tests, saving screenshots of the main pages to docs/screenshots/.
 screenshots: install browser

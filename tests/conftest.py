@@ -94,11 +94,21 @@ def _fresh_store(backend: str, tmp: Path, request: pytest.FixtureRequest) -> Sto
         url = f"sqlite:///{tmp / 'voicescount.db'}"
     else:
         url = request.getfixturevalue("postgres_url")
-    engine = make_engine(url)
     if backend == "postgresql":
-        # A reused database (CI hands one over) starts from an empty schema.
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        # Each test worker (pytest-xdist) gets a schema of its own in the one test database,
+        # emptied first, since CI hands over a database that an earlier run may have used.
+        schema = f"store_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+        admin = make_engine(url)
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        admin.dispose()
+        url = (
+            make_url(url)
+            .update_query_dict({"options": f"-csearch_path={schema}"})
+            .render_as_string(hide_password=False)
+        )
+    engine = make_engine(url)
     migrate.upgrade(engine)
     with Session(engine) as session:
         registry.load_registry(session, agency=AGENCY)

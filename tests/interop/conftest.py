@@ -15,6 +15,7 @@ import csv
 import gzip
 import io
 import json
+import fcntl
 import subprocess
 import uuid
 from collections import Counter
@@ -86,14 +87,19 @@ def opensdmx_python() -> Path:
     opensdmx-venv`` if missing, so that ``make test`` works on a fresh machine; later runs reuse
     it. pip installs opensdmx from the package index configured on the machine."""
     python = OPENSDMX_VENV / "bin" / "python"
-    if not (OPENSDMX_VENV / ".installed-stamp").exists() or not python.exists():
-        result = subprocess.run(
-            ["make", "-C", str(ROOT), "opensdmx-venv"],
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
+    # Parallel test workers may all find it missing: one builds it while the others wait.
+    with (ROOT / ".venv-opensdmx.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (OPENSDMX_VENV / ".installed-stamp").exists() or not python.exists():
+            result = subprocess.run(
+                ["make", "-C", str(ROOT), "opensdmx-venv"],
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
+            )
+        else:
+            result = subprocess.CompletedProcess([], 0, "", "")
         assert result.returncode == 0, (
             "Could not build the opensdmx virtualenv (make opensdmx-venv; it needs Python 3.12+, "
             f"set PYTHON312=…):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
