@@ -67,7 +67,7 @@ def compared(world: World, store: Store) -> Iterator[Compared]:
     )
     assert loaded.status_code == 201, loaded.text
     # A token of its own: the other page tests find the world's releases by the world's token.
-    metadata = copy.deepcopy(water_metadata(uuid.uuid4().hex[:10]))
+    metadata = copy.deepcopy(water_metadata(f"t{uuid.uuid4().hex[:10]}"))
     metadata["title"] = "Safe drinking water in Kisumu in 2010"
     metadata["reference_period"] = {"start": "2010-01-01", "end": "2010-12-31"}
     old = _dataset(

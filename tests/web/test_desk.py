@@ -84,7 +84,7 @@ def sign_in(desk: Desk, actor: Actor) -> TestClient:
 
 
 def create_dataset(desk: Desk, owner: Actor, body: str = GOOD_CSV, submit: bool = True) -> str:
-    title = f"Child marriage in Mombasa {uuid.uuid4().hex[:8]}"
+    title = f"Child marriage in Mombasa t{uuid.uuid4().hex[:8]}"
     created = desk.api.post(
         "/api/v1/datasets",
         json={"title": title, "metadata": kenya_metadata()},
