@@ -12,10 +12,10 @@ structure-specific data against a schema derived from the DSD (the generator of
 from __future__ import annotations
 
 import csv
+import fcntl
 import gzip
 import io
 import json
-import fcntl
 import subprocess
 import uuid
 from collections import Counter

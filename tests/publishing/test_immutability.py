@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from fastapi.testclient import TestClient
@@ -40,12 +39,6 @@ def _body(fmt: str, content: bytes) -> bytes:
         assert ids == times == 1, content[:300]
         return stripped
     return content
-
-
-def _sdmx_time(text: str) -> str:
-    """An API timestamp as SDMX messages write it (UTC, whole seconds, ``Z``)."""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _snapshot(client: TestClient, release_id: str) -> dict[str, bytes | dict]:

@@ -581,6 +581,14 @@ def _matches(entry: Entry, filters: Filters) -> bool:
     return not (filters.decision and entry.decision != filters.decision.upper())
 
 
+def _indicator_titles(session: Session, codes: Sequence[str]) -> dict[str, str]:
+    """The official title of each SDG indicator code (one query)."""
+    if not codes:
+        return {}
+    statement = select(SdgIndicator).where(col(SdgIndicator.code).in_(codes))
+    return {i.code: i.title for i in session.exec(statement)}
+
+
 def catalogue(
     session: Session, settings: Settings, tr: Translator, filters: Filters
 ) -> CataloguePage:
@@ -588,16 +596,7 @@ def catalogue(
     names = CodeNames(session, settings.agency_id, tr.locale)
     goal_titles = {g.code: g.short_title for g in session.exec(select(SdgGoal))}
     indicator_codes = sorted({c for e in everything for c in e.indicators})
-    indicator_titles = (
-        {
-            i.code: i.title
-            for i in session.exec(
-                select(SdgIndicator).where(col(SdgIndicator.code).in_(indicator_codes))
-            )
-        }
-        if indicator_codes
-        else {}
-    )
+    indicator_titles = _indicator_titles(session, indicator_codes)
     chosen = [e for e in everything if _matches(e, filters)]
     if filters.q:
         chosen = _search(chosen, filters.q, indicator_titles)
@@ -764,16 +763,7 @@ def home(session: Session, settings: Settings, tr: Translator) -> HomePage:
     everything = entries(session)
     goal_titles = {g.code: g.short_title for g in session.exec(select(SdgGoal))}
     indicator_codes = sorted({c for e in everything for c in e.indicators}, key=code_order)
-    titles = (
-        {
-            i.code: i.title
-            for i in session.exec(
-                select(SdgIndicator).where(col(SdgIndicator.code).in_(indicator_codes))
-            )
-        }
-        if indicator_codes
-        else {}
-    )
+    titles = _indicator_titles(session, indicator_codes)
     latest = tuple(
         Result(
             entry=e,
