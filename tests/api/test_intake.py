@@ -3,6 +3,7 @@ limits, idempotency, submission and who may see what."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -314,6 +315,139 @@ def test_a_dry_run_stores_nothing(app_client: TestClient, coalition: Actor, draf
         f"/api/v1/datasets/{draft}/versions/1", headers=coalition.headers
     ).json()
     assert version["uploads"] == [] and version["observation_count"] == 0
+
+
+def _reports(
+    client: TestClient, actor: Actor, uid: str, upload_id: int
+) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """An upload's report as JSON issues and as the rows of its CSV download."""
+    base = f"/api/v1/datasets/{uid}/versions/1/uploads/{upload_id}"
+    as_json = client.get(f"{base}/report", headers=actor.headers)
+    assert as_json.status_code == 200, as_json.text
+    as_csv = client.get(f"{base}/report.csv", headers=actor.headers)
+    assert as_csv.status_code == 200, as_csv.text
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    return as_json.json()["issues"], list(csv.DictReader(io.StringIO(as_csv.text)))
+
+
+def _nothing_stored(client: TestClient, actor: Actor, uid: str) -> dict[str, Any]:
+    version = client.get(f"/api/v1/datasets/{uid}/versions/1", headers=actor.headers).json()
+    assert version["observation_count"] == 0
+    assert stored(client, actor, uid) == set()
+    (record,) = version["uploads"]
+    assert record["status"] == "rejected" and record["rows_stored"] == 0
+    return record
+
+
+def test_an_area_outside_the_stated_geography_rejects_the_upload(
+    app_client: TestClient, coalition: Actor, draft: str
+) -> None:
+    assert kenya_metadata()["geography"]["country"] == "KE"
+    body = (
+        b"SERIES,REF_AREA,SEX,TIME_PERIOD,OBS_VALUE\n"
+        b"SP_DYN_MRBF18,KE-28,F,2023,23.5\n"
+        b"SP_DYN_MRBF18,IN-MH,F,2023,31\n"  # Maharashtra, India: not in Kenya
+        b"SP_DYN_MRBF18,KE-30,F,2023,18\n"
+    )
+    response = upload(app_client, coalition, draft, body)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["code"] == "upload-rejected"
+    (error,) = problem["errors"]
+    assert (error["row"], error["column"], error["component"]) == (3, "REF_AREA", "REF_AREA")
+    assert (error["issue"], error["value"]) == ("area-outside-geography", "IN-MH")
+    assert "outside the stated geography" in error["message"]
+    record = _nothing_stored(app_client, coalition, draft)
+    assert record["id"] == problem["upload"] and record["errors"] == 1
+    issues, rows = _reports(app_client, coalition, draft, record["id"])
+    assert [(i["row"], i["column"], i["issue"], i["value"]) for i in issues] == [
+        (3, "REF_AREA", "area-outside-geography", "IN-MH")
+    ]
+    assert [(r["row"], r["column"], r["component"], r["issue"], r["value"]) for r in rows] == [
+        ("3", "REF_AREA", "REF_AREA", "area-outside-geography", "IN-MH")
+    ]
+    assert "outside the stated geography" in rows[0]["message"]
+    # Without the Indian row the same file is accepted: the geography was the only problem.
+    fixed = b"\n".join(line for line in body.split(b"\n") if b"IN-MH" not in line)
+    assert upload(app_client, coalition, draft, fixed).status_code == 201
+    assert stored(app_client, coalition, draft) == {
+        ("KE-28", "F", "2023", 23.5),
+        ("KE-30", "F", "2023", 18.0),
+    }
+
+
+def test_a_missing_mandatory_attribute_rejects_the_upload(
+    app_client: TestClient, coalition: Actor
+) -> None:
+    metadata = kenya_metadata()
+    del metadata["unit_of_measure"]
+    created = app_client.post(
+        "/api/v1/datasets",
+        json={"title": "No unit stated", "metadata": metadata},
+        headers=coalition.headers,
+    )
+    assert created.status_code == 201, created.text
+    uid = created.json()["dataset"]
+    # No UNIT_MEASURE column, and none in the metadata: every row lacks it.
+    response = upload(app_client, coalition, uid, GOOD_CSV.encode())
+    assert response.status_code == 422, response.text
+    errors = response.json()["errors"]
+    assert [(e["row"], e["column"], e["component"], e["issue"]) for e in errors] == [
+        (row, None, "UNIT_MEASURE", "missing-mandatory-attribute") for row in (2, 3, 4)
+    ]
+    assert "UNIT_MEASURE is mandatory" in errors[0]["message"]
+    record = _nothing_stored(app_client, coalition, uid)
+    issues, rows = _reports(app_client, coalition, uid, record["id"])
+    assert [(i["row"], i["column"], i["component"], i["issue"]) for i in issues] == [
+        (row, None, "UNIT_MEASURE", "missing-mandatory-attribute") for row in (2, 3, 4)
+    ]
+    assert [(r["row"], r["column"], r["component"], r["issue"]) for r in rows] == [
+        (str(row), "", "UNIT_MEASURE", "missing-mandatory-attribute") for row in (2, 3, 4)
+    ]
+
+
+def test_an_empty_unit_cell_without_a_metadata_unit_names_its_row_and_column(
+    app_client: TestClient, coalition: Actor
+) -> None:
+    metadata = kenya_metadata()
+    del metadata["unit_of_measure"]
+    created = app_client.post(
+        "/api/v1/datasets",
+        json={"title": "One unit missing", "metadata": metadata},
+        headers=coalition.headers,
+    )
+    assert created.status_code == 201, created.text
+    uid = created.json()["dataset"]
+    body = (
+        b"SERIES,REF_AREA,SEX,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE\n"
+        b"SP_DYN_MRBF18,KE-28,F,2023,23.5,PT\n"
+        b"SP_DYN_MRBF18,KE-30,F,2023,18,\n"
+    )
+    response = upload(app_client, coalition, uid, body)
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["errors"]
+    assert (error["row"], error["column"], error["component"], error["issue"]) == (
+        3,
+        "UNIT_MEASURE",
+        "UNIT_MEASURE",
+        "missing-mandatory-attribute",
+    )
+    record = _nothing_stored(app_client, coalition, uid)
+    issues, rows = _reports(app_client, coalition, uid, record["id"])
+    assert [(i["row"], i["column"], i["issue"]) for i in issues] == [
+        (3, "UNIT_MEASURE", "missing-mandatory-attribute")
+    ]
+    assert [(r["row"], r["column"], r["issue"]) for r in rows] == [
+        ("3", "UNIT_MEASURE", "missing-mandatory-attribute")
+    ]
+    # Stating the unit in the metadata is the other way to satisfy the rule.
+    with_unit = app_client.put(
+        f"/api/v1/datasets/{uid}/versions/1/metadata",
+        json={**metadata, "unit_of_measure": "PT"},
+        headers=coalition.headers,
+    )
+    assert with_unit.status_code == 200, with_unit.text
+    assert upload(app_client, coalition, uid, GOOD_CSV.encode()).status_code == 201
 
 
 def test_mapping_profiles_translate_a_coalitions_vocabulary(
