@@ -8,6 +8,9 @@ carrying it — exactly as NSO registries export.
 
 from __future__ import annotations
 
+from importlib import resources
+from typing import Any
+
 import sdmx
 from sdmx.message import StructureMessage
 from sdmx.model import common, v21
@@ -141,5 +144,106 @@ def national_message(
 
     message = StructureMessage()
     for obj in (areas, series, dsd, flow):
+        message.add(obj)
+    return sdmx.to_xml(message)
+
+
+#: The national series and areas of :func:`national_sdg_message`: a global series the office
+#: reports too, a national one, the country and two counties (national codes, not ISO 3166-2).
+NATIONAL_SERIES = {
+    "EN_LND_SLUM": "Proportion of urban population living in slums (%)",
+    "_L_KE_110101_01": "Urban population living in slums (national definition)",
+}
+NATIONAL_AREAS = {"KE": "Kenya", "KE_001": "Mombasa", "KE_047": "Nairobi City"}
+
+
+def national_sdg_message(
+    *, agency: str = "KNBS", version: str = "1.0", flow_id: str = "DF_SDG_KE"
+) -> bytes:
+    """A national SDG structure as statistics offices derive it from the global one: the global
+    DSD's dimensions and attributes, in its order and with its concepts, owned by the office,
+    with national codelists for SERIES and REF_AREA (the others stay the global codelists, which
+    the message refers to without carrying), and a dataflow."""
+    global_message = sdmx.read_sdmx(
+        resources.files("voicescount.registry.data").joinpath("sdg-global-structures.xml")
+    )
+    global_dsd = global_message.structure["SDG"]
+    maintainer = _agency(agency)
+    series = v21.Codelist(
+        id="CL_SERIES", version=version, maintainer=maintainer, is_final=True,
+        name={"en": "Kenya SDG series"},
+    )  # fmt: skip
+    for code, name in NATIONAL_SERIES.items():
+        series.append(common.Code(id=code, name={"en": name}))
+    areas = v21.Codelist(
+        id="CL_AREA", version=version, maintainer=maintainer, is_final=True,
+        name={"en": "Kenya and its counties"},
+    )  # fmt: skip
+    country = common.Code(id="KE", name={"en": NATIONAL_AREAS["KE"]})
+    areas.append(country)
+    for code, name in NATIONAL_AREAS.items():
+        if code != "KE":
+            county = common.Code(id=code, name={"en": name}, parent=country)
+            country.child.append(county)
+            areas.append(county)
+    national = {"SERIES": series, "REF_AREA": areas}
+    concepts = v21.ConceptScheme(
+        id=GLOBAL_CONCEPTS[1],
+        version=GLOBAL_CONCEPTS[2],
+        maintainer=_agency(GLOBAL_CONCEPTS[0]),
+        is_external_reference=True,
+    )
+
+    def concept(component: Any) -> common.Concept:
+        found = common.Concept(id=component.concept_identity.id)
+        concepts.append(found)
+        return found
+
+    def representation(component: Any) -> common.Representation | None:
+        given = component.local_representation
+        if given is None or given.enumerated is None:
+            return given
+        codelist = given.enumerated
+        return common.Representation(
+            enumerated=national.get(component.id)
+            or _stub_codelist(codelist.maintainer.id, codelist.id, codelist.version)
+        )
+
+    dsd = v21.DataStructureDefinition(
+        id="SDG", version=version, maintainer=maintainer, is_final=True,
+        name={"en": "Kenya national SDG indicators"},
+    )  # fmt: skip
+    for position, dimension in enumerate(global_dsd.dimensions, start=1):
+        dsd.dimensions.getdefault(
+            dimension.id,
+            cls=type(dimension),
+            concept_identity=concept(dimension),
+            local_representation=representation(dimension),
+            order=position,
+        )
+    measure = global_dsd.measures[0]
+    dsd.measures.getdefault(measure.id, cls=v21.PrimaryMeasure, concept_identity=concept(measure))
+    for attribute in global_dsd.attributes:
+        related = attribute.related_to
+        if isinstance(related, v21.DimensionRelationship):
+            related = v21.DimensionRelationship(
+                dimensions=[dsd.dimensions.get(d.id) for d in related.dimensions]
+            )
+        else:
+            related = v21.PrimaryMeasureRelationship()
+        dsd.attributes.getdefault(
+            attribute.id,
+            cls=v21.DataAttribute,
+            concept_identity=concept(attribute),
+            local_representation=representation(attribute),
+            related_to=related,
+            usage_status=attribute.usage_status,
+        )
+    flow = v21.DataflowDefinition(
+        id=flow_id, version=version, maintainer=maintainer, is_final=True,
+        name={"en": "Kenya SDG indicators, with citizen data"}, structure=dsd,
+    )  # fmt: skip
+    message = StructureMessage()
+    for obj in (series, areas, dsd, flow):
         message.add(obj)
     return sdmx.to_xml(message)

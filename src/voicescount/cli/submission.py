@@ -266,10 +266,12 @@ def _title_for(title: str | None, metadata: Path | None, data: Path) -> str:
     return data.stem
 
 
-def _draft_for(client: Client, dataset: str | None, title: str) -> VersionPublic:
+def _draft_for(
+    client: Client, dataset: str | None, title: str, dataflow: str | None = None
+) -> VersionPublic:
     """The draft to fill: a new dataset, the dataset's open draft, or a new version of it."""
     if dataset is None:
-        created = client.create_dataset(title)
+        created = client.create_dataset(title, dataflow=dataflow)
         click.echo(f"created dataset {created.dataset}: {created.title}")
         return created
     latest = client.get_dataset(dataset).versions[-1]
@@ -301,6 +303,12 @@ def _draft_for(client: Client, dataset: str | None, title: str) -> VersionPublic
     metavar="DS-ID",
     help="Add to this dataset: its open draft, or a new version after a submitted one.",
 )
+@click.option(
+    "--dataflow",
+    metavar="AGENCY:ID(VERSION)",
+    help="A new dataset reports against this imported national dataflow (default: the "
+    "community dataflow).",
+)
 @click.option("--no-submit", is_flag=True, help="Upload and check, but leave the draft open.")
 @_connection_options
 @_handle_client_errors
@@ -314,6 +322,7 @@ def submit(
     sheet: str | None,
     title: str | None,
     dataset_id: str | None,
+    dataflow: str | None,
     no_submit: bool,
     server: str,
     key: str | None,
@@ -327,8 +336,10 @@ def submit(
     """
     if metadata is None and dataset_id is None:
         raise click.UsageError("a new dataset needs --metadata (or name one with --dataset)")
+    if dataflow is not None and dataset_id is not None:
+        raise click.UsageError("--dataflow is chosen for a new dataset; --dataset keeps its own")
     with _client(server, key) as client:
-        draft = _draft_for(client, dataset_id, _title_for(title, metadata, data))
+        draft = _draft_for(client, dataset_id, _title_for(title, metadata, data), dataflow)
         uid, number = draft.dataset, draft.number
         if metadata is not None:
             try:

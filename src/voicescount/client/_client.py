@@ -222,10 +222,14 @@ class Client:
         title: str,
         metadata: DocumentInput | None = None,
         idempotency_key: str | None = None,
+        dataflow: str | None = None,
     ) -> VersionPublic:
-        """Create a dataset; the answer is its version 1, a draft (``.dataset`` is the id)."""
+        """Create a dataset; the answer is its version 1, a draft (``.dataset`` is the id).
+        ``dataflow``: an imported national dataflow to report against (``AGENCY:ID(VERSION)``)."""
         payload = DatasetCreate(
-            title=title, metadata=document_data(metadata) if metadata is not None else None
+            title=title,
+            metadata=document_data(metadata) if metadata is not None else None,
+            dataflow=dataflow,
         )
         return self._model(
             VersionPublic,
@@ -376,9 +380,10 @@ class Client:
         sheet: str | None = None,
         profile: str | None = None,
         progress: ProgressCallback | None = None,
+        dataflow: str | None = None,
     ) -> ValidationResult:
         """Check a file, and optionally its metadata, with no dataset at all (``metadata_issues``
-        judge the metadata as for submission)."""
+        judge the metadata as for submission); against ``dataflow``'s codelists if given."""
         fields = {"metadata": document_text(metadata)[0]} if metadata is not None else {}
         body, name = self._file_body(
             file,
@@ -394,7 +399,12 @@ class Client:
             "POST",
             f"{API}/validation",
             params=_params(
-                filename=name, format=format, encoding=encoding, sheet=sheet, profile=profile
+                filename=name,
+                format=format,
+                encoding=encoding,
+                sheet=sheet,
+                profile=profile,
+                dataflow=dataflow,
             ),
             body=body,
         )

@@ -86,10 +86,86 @@ def community_dsd_components(session: Session, agency: str) -> list[DsdComponent
     return repository.components(session, rows[0].id)
 
 
-class RegistryVocabulary:
-    """The Vocabulary protocol answered from the store, for one deployment agency."""
+@dataclass(frozen=True)
+class ReportingStructure:
+    """An imported dataflow a dataset reports against, instead of the community one.
 
-    def __init__(self, session: Session, agency: str, organisation_id: int | None = None) -> None:
+    Its DSD must have the SDG dimensions in the SDG order (as national SDG DSDs derived from the
+    global one do): observations keep one series key whichever flow they are reported against.
+    Its codelists replace the community ones for the components both DSDs have.
+    """
+
+    flow: str
+    dsd: str
+    #: Component id → codelist reference, for the coded components of the flow's DSD.
+    codelists: dict[str, str]
+
+
+def reporting_structure(session: Session, agency: str, dataflow: str) -> ReportingStructure | None:
+    """The imported dataflow ``dataflow`` names (``AGENCY:ID(VERSION)``, or ``AGENCY:ID`` for the
+    latest version); ``None`` for a flow of the deployment's own agency (the community flows).
+    :class:`StructureError` when it is not registered or its DSD cannot hold SDG series keys."""
+    text = dataflow.strip()
+    try:
+        ref = parse_ref(text if text.endswith(")") else f"{text}(latest)")
+    except ValueError as exc:
+        raise StructureError(str(exc), artefact=f"dataflow {text}") from exc
+    if ref.agency == agency:
+        return None
+    rows = repository.find_artefacts(
+        session,
+        artefact_type=ArtefactType.DATAFLOW.value,
+        agency=ref.agency,
+        artefact_id=ref.id,
+        version=None if ref.version == "latest" else ref.version,
+        latest=ref.version == "latest",
+    )
+    if not rows:
+        raise StructureError(
+            f"The dataflow {text} is not in the registry; an administrator imports it first "
+            "(POST /api/v1/structures).",
+            artefact=f"dataflow {text}",
+        )
+    flow = rows[-1]
+    flow_ref = f"{flow.agency_id}:{flow.artefact_id}({flow.version})"
+    dsd_ref = parse_ref(flow.details["structure"])
+    dsd = repository.get_artefact(
+        session, ArtefactType.DATASTRUCTURE.value, dsd_ref.agency, dsd_ref.id, dsd_ref.version
+    )
+    if dsd is None or dsd.id is None:
+        raise StructureError(
+            f"The DSD {dsd_ref} of dataflow {flow_ref} is not in the registry.",
+            artefact=f"dataflow {flow_ref}",
+        )
+    components = repository.components(session, dsd.id)
+    community = community_dsd_components(session, agency)
+    theirs = [c.component_id for c in components if c.role in ("dimension", "time_dimension")]
+    ours = [c.component_id for c in community if c.role in ("dimension", "time_dimension")]
+    if theirs != ours:
+        raise StructureError(
+            f"The DSD {dsd_ref} of dataflow {flow_ref} has the dimensions {', '.join(theirs)}; "
+            "a dataset can report against a flow whose DSD has the SDG dimensions in the SDG "
+            f"order ({', '.join(ours)}).",
+            artefact=f"datastructure {dsd_ref}",
+        )
+    return ReportingStructure(
+        flow=flow_ref,
+        dsd=str(dsd_ref),
+        codelists={c.component_id: c.codelist for c in components if c.codelist},
+    )
+
+
+class RegistryVocabulary:
+    """The Vocabulary protocol answered from the store, for one deployment agency (and, for a
+    dataset reporting against an imported dataflow, that flow's areas and groups)."""
+
+    def __init__(
+        self,
+        session: Session,
+        agency: str,
+        organisation_id: int | None = None,
+        structure: ReportingStructure | None = None,
+    ) -> None:
         self.session = session
         self.agency = agency
         self.organisation_id = organisation_id
@@ -106,9 +182,24 @@ class RegistryVocabulary:
             self._series.setdefault(code, frozenset())
         for community in self.community_series():
             self._series[community.code] = frozenset(community.sdg_indicators)
-        self._areas = codelist_items(session, f"{agency}:CL_AREA({voices.VERSION})")
+        codelists = structure.codelists if structure is not None else {}
+        self._areas = codelist_items(
+            session, codelists.get("REF_AREA", f"{agency}:CL_AREA({voices.VERSION})")
+        )
+        # Target groups describe whom the data is about: the community groups stay valid in the
+        # metadata whatever flow the observations are coded for.
         self._groups = codelist_items(session, f"{agency}:CL_CUST_BREAKDOWN({voices.VERSION})")
+        breakdown = codelists.get("CUST_BREAKDOWN")
+        self._breakdowns = codelist_items(session, breakdown) if breakdown else self._groups
         self._units = codelist_items(session, "IAEG-SDGs:CL_UNIT_MEASURE(1.8)")
+
+    @classmethod
+    def of_dataset(
+        cls, session: Session, agency: str, organisation_id: int, dataflow: str | None
+    ) -> RegistryVocabulary:
+        """The vocabulary of a coalition's dataset, reporting against ``dataflow`` if set."""
+        structure = reporting_structure(session, agency, dataflow) if dataflow else None
+        return cls(session, agency, organisation_id=organisation_id, structure=structure)
 
     def community_series(self) -> list[CommunitySeries]:
         statement = select(CommunitySeries)
@@ -143,12 +234,15 @@ class RegistryVocabulary:
 
     def country_area(self, alpha2: str) -> str | None:
         m49 = alpha2_to_m49().get(alpha2.upper())
-        return m49 if m49 is not None and m49 in self._areas.codes else None
+        if m49 is not None and m49 in self._areas.codes:
+            return m49
+        # National area codelists often code the country by its alpha-2 code (Kenya's: KE).
+        return alpha2.upper() if alpha2.upper() in self._areas.codes else None
 
     def parents_among(self, codes: Iterable[str], dimension: str) -> dict[str, str]:
         """Child → nearest ancestor that is also among ``codes``, for REF_AREA or
         CUST_BREAKDOWN (disclosure control adds up children to their parent)."""
-        items = self._areas if dimension == "REF_AREA" else self._groups
+        items = self._areas if dimension == "REF_AREA" else self._breakdowns
         present = set(codes)
         found: dict[str, str] = {}
         for code in present:
@@ -163,7 +257,7 @@ class RegistryVocabulary:
         return found
 
     def target_group_exists(self, code: str) -> bool:
-        return code in self._groups.codes
+        return code in self._groups.codes or code in self._breakdowns.codes
 
     def unit_exists(self, code: str) -> bool:
         return code in self._units.codes
@@ -189,13 +283,17 @@ def codebooks(
     *,
     organisation_id: int | None,
     country_area: str | None = None,
+    structure: ReportingStructure | None = None,
 ) -> dict[str, Codebook]:
-    """A codebook for each coded component of the community DSD (dimensions and attributes)."""
+    """A codebook for each coded component of the community DSD (dimensions and attributes),
+    from the codelist ``structure`` gives the component where it gives one."""
     books: dict[str, Codebook] = {}
+    overlay = structure.codelists if structure is not None else {}
     for component in community_dsd_components(session, agency):
-        if not component.codelist:
+        codelist = overlay.get(component.component_id, component.codelist)
+        if not codelist:
             continue
-        items = codelist_items(session, component.codelist)
+        items = codelist_items(session, codelist)
         codes = set(items.codes)
         names = dict(items.names)
         labels = dict(BUILT_IN_LABELS.get(component.component_id, {}))
@@ -216,7 +314,7 @@ def codebooks(
             )
         books[component.component_id] = Codebook(
             component=component.component_id,
-            codelist=component.codelist,
+            codelist=codelist,
             codes=frozenset(codes),
             names=names,
             labels={code: tuple(v) for code, v in labels.items()},

@@ -21,7 +21,7 @@ from voicescount.access.roles import Principal
 from voicescount.config import get_settings
 from voicescount.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from voicescount.intake import metadata as methodology
-from voicescount.intake.lookup import RegistryVocabulary
+from voicescount.intake.lookup import RegistryVocabulary, reporting_structure
 from voicescount.provenance import audit
 from voicescount.storage import observations
 from voicescount.storage.tables import (
@@ -150,8 +150,15 @@ def list_datasets(session: Session, principal: Principal) -> list[Dataset]:
 
 
 def create_dataset(
-    session: Session, principal: Principal, *, title: str, metadata: dict[str, Any] | None = None
+    session: Session,
+    principal: Principal,
+    *,
+    title: str,
+    metadata: dict[str, Any] | None = None,
+    dataflow: str | None = None,
 ) -> VersionHandle:
+    """A new dataset with its first, draft version. ``dataflow`` names an imported (national)
+    dataflow the dataset reports against; the community dataflow when ``None``."""
     if principal.organisation_kind is not OrgKind.DATA_PROVIDER or principal.role not in EDITORS:
         raise PermissionDenied(
             "Datasets are created by data providers (coalitions) with a submitter key."
@@ -160,11 +167,15 @@ def create_dataset(
         raise InvalidInput(
             "A dataset needs a title.", errors=[{"field": "title", "message": "must not be empty"}]
         )
+    structure = (
+        reporting_structure(session, get_settings().agency_id, dataflow) if dataflow else None
+    )
     dataset = Dataset(
         uid=_new_uid(),
         organisation_id=principal.organisation_id,
         title=title.strip()[:500],
         created_by=principal.actor,
+        dataflow=structure.flow if structure is not None else None,
     )
     session.add(dataset)
     session.flush()
@@ -182,7 +193,11 @@ def create_dataset(
         actor=principal.actor,
         action="dataset.create",
         subject=f"dataset:{dataset.uid}",
-        details={"title": dataset.title, "organisation": principal.organisation_slug},
+        details={
+            "title": dataset.title,
+            "organisation": principal.organisation_slug,
+            "dataflow": dataset.dataflow,
+        },
     )
     session.commit()
     organisation = session.get(Organisation, principal.organisation_id)
@@ -221,8 +236,11 @@ def set_metadata(
 
 
 def vocabulary_for(session: Session, handle: VersionHandle) -> RegistryVocabulary:
-    return RegistryVocabulary(
-        session, get_settings().agency_id, organisation_id=handle.dataset.organisation_id
+    return RegistryVocabulary.of_dataset(
+        session,
+        get_settings().agency_id,
+        handle.dataset.organisation_id,
+        handle.dataset.dataflow,
     )
 
 

@@ -70,11 +70,18 @@ class Target:
     organisation_id: int
     metadata: dict[str, Any]
     version_id: int | None = None
+    #: The imported dataflow the dataset reports against (``None``: the community one).
+    dataflow: str | None = None
 
     @classmethod
     def of(cls, handle: VersionHandle) -> Target:
         assert handle.version.id is not None
-        return cls(handle.dataset.organisation_id, handle.version.metadata_, handle.version.id)
+        return cls(
+            handle.dataset.organisation_id,
+            handle.version.metadata_,
+            handle.version.id,
+            handle.dataset.dataflow,
+        )
 
 
 @dataclass
@@ -88,19 +95,24 @@ class Outcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def saved_profile(session: Session, organisation_id: int, name: str) -> SavedProfile:
+    """An organisation's saved mapping profile; :class:`NotFound` (also for another's)."""
+    saved = session.exec(
+        select(SavedProfile).where(
+            SavedProfile.organisation_id == organisation_id, SavedProfile.name == name
+        )
+    ).first()
+    if saved is None:
+        raise NotFound("mapping profile", name)
+    return saved
+
+
 def resolve_profile(
     session: Session, organisation_id: int, request: UploadRequest
 ) -> MappingProfile:
     profile = MappingProfile()
     if request.profile_name:
-        saved = session.exec(
-            select(SavedProfile).where(
-                SavedProfile.organisation_id == organisation_id,
-                SavedProfile.name == request.profile_name,
-            )
-        ).first()
-        if saved is None:
-            raise NotFound("mapping profile", request.profile_name)
+        saved = saved_profile(session, organisation_id, request.profile_name)
         profile = parse_profile(saved.profile)
     if request.inline_profile:
         profile = profile.merged_with(parse_profile(request.inline_profile))
@@ -151,8 +163,16 @@ def _run(
             sink.add(Issue(None, None, None, None, "unreadable-file", exc.detail))
             return Outcome(False, {"errors": 1, "rows_read": 0, "rows_valid": 0}, sink.first)
         profile = resolve_profile(session, target.organisation_id, request)
+        structure = (
+            lookup.reporting_structure(session, settings.agency_id, target.dataflow)
+            if target.dataflow
+            else None
+        )
         vocabulary = lookup.RegistryVocabulary(
-            session, settings.agency_id, organisation_id=target.organisation_id
+            session,
+            settings.agency_id,
+            organisation_id=target.organisation_id,
+            structure=structure,
         )
         context = Context(**validation_context(target.metadata, vocabulary))
         books = lookup.codebooks(
@@ -160,6 +180,7 @@ def _run(
             settings.agency_id,
             organisation_id=target.organisation_id,
             country_area=context.country_area,
+            structure=structure,
         )
         plan = plan_columns(parser.columns(), profile, sink)
         validator = RowValidator(
@@ -395,13 +416,15 @@ def check_file(
     metadata: dict[str, Any],
     *,
     settings: Settings,
+    dataflow: str | None = None,
 ) -> Outcome:
-    """Validate a file against metadata alone, with no dataset: nothing is stored."""
+    """Validate a file against metadata alone (and the dataflow it would report against), with
+    no dataset: nothing is stored."""
     with tempfile.TemporaryDirectory() as tmp:
         try:
             return _run(
                 session,
-                target=Target(principal.organisation_id, metadata),
+                target=Target(principal.organisation_id, metadata, dataflow=dataflow),
                 path=path,
                 request=request,
                 settings=settings,
@@ -420,13 +443,14 @@ def recheck(
     metadata: dict[str, Any],
     settings: Settings,
     store: BlobStore,
+    dataflow: str | None = None,
 ) -> Outcome:
     """Validate an accepted upload's kept bytes again, as they were read then, against
     ``metadata`` (which may have changed since); nothing is stored."""
     with tempfile.TemporaryDirectory() as tmp:
         return _run(
             session,
-            target=Target(organisation_id, metadata),
+            target=Target(organisation_id, metadata, dataflow=dataflow),
             path=store.path(upload.blob_sha256),
             request=_request_of(upload),
             settings=settings,

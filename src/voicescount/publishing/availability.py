@@ -42,7 +42,8 @@ def available(
     key = query.key or tuple(None for _ in dimensions)
     if len(key) != len(dimensions):
         raise InvalidInput(f"The key has {len(key)} parts; the flow has {len(dimensions)}.")
-    releases = feeds.release_views(session, query, base_url) if flow.agency_id == agency else []
+    own_flow = None if flow.agency_id == agency else feeds.flow_ref(flow)
+    releases = [r for r in feeds.release_views(session, query, base_url) if r.flow == own_flow]
     allowed = feeds.flow_series(session, flow)
     filter_ = published.Filter(release_ids=[r.id for r in releases], series=allowed)
     window = feeds.PeriodWindow(query.start_period, query.end_period)

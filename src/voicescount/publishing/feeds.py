@@ -42,6 +42,7 @@ from voicescount.sdmx.structures import parse_ref
 from voicescount.storage import published
 from voicescount.storage.tables import (
     CommunitySeries,
+    Dataset,
     Organisation,
     Release,
     SdgIndicator,
@@ -95,6 +96,11 @@ class DataAnswer:
 
 # ------------------------------------------------------------------------------------------
 # Structures
+
+
+def flow_ref(flow: StructureArtefact | FlowView) -> str:
+    """``AGENCY:ID(VERSION)`` of a dataflow, as datasets name the flow they report against."""
+    return f"{flow.agency_id}:{flow.artefact_id}({flow.version})"
 
 
 def resolve_flow(session: Session, query: DataQuery, agency: str) -> StructureArtefact:
@@ -208,6 +214,9 @@ class ReleaseView:
     action: Action = Action.INFORMATION
     #: Withdrawn releases leave every feed; ``updatedAfter`` reports them as deletions only.
     withdrawn: bool = False
+    #: The imported dataflow the dataset reports against (``AGENCY:ID(VERSION)``); ``None``
+    #: for the community flows. A release is disseminated in its own flow only.
+    flow: str | None = None
 
 
 def release_views(session: Session, query: DataQuery, base_url: str) -> list[ReleaseView]:
@@ -232,8 +241,10 @@ def _all_release_views(session: Session, base_url: str) -> list[ReleaseView]:
             Release.published_at,
             Release.superseded_at,
             Release.withdrawn_at,
+            Dataset.dataflow,
         )
         .join(Organisation, col(Organisation.id) == col(Release.organisation_id))
+        .join(Dataset, col(Dataset.id) == col(Release.dataset_id))
         .outerjoin(steward, col(steward.id) == col(Release.steward_id))
         .order_by(col(Release.id))
     )
@@ -261,6 +272,7 @@ def _all_release_views(session: Session, base_url: str) -> list[ReleaseView]:
                 published_at=row[7],
                 ended_at=min(ended) if ended else None,
                 withdrawn=withdrawn_at is not None,
+                flow=row[10],
             )
         )
     return views
@@ -457,6 +469,10 @@ class FlowView:
     artefact_id: str
     version: str
 
+    @property
+    def ref(self) -> str:
+        return flow_ref(self)
+
 
 #: (flow, structure, every release) by query flow, agency, base URL and the
 #: :class:`Freshness` of the tables they come from: what every data query resolved anew, half
@@ -515,12 +531,18 @@ def answer(
             f"The key has {len(query.key)} parts; {flow.artefact_id} has "
             f"{len(structure.dimensions)} dimensions ({'.'.join(structure.dimensions)})."
         )
-    releases: list[ReleaseView] = []
-    if flow.agency_id == agency:
-        providers = query.providers
-        releases = _in_scope(
-            [r for r in every_release if providers is None or r.provider in providers], query
-        )
+    # The community flows carry the releases of datasets reported against them; an imported
+    # (national) flow those of datasets reported against it.
+    own_flow = None if flow.agency_id == agency else flow.ref
+    providers = query.providers
+    releases = _in_scope(
+        [
+            r
+            for r in every_release
+            if r.flow == own_flow and (providers is None or r.provider in providers)
+        ],
+        query,
+    )
     by_id = {r.id: r for r in releases}
     allowed_series = flow_series(session, flow)
     key = query.key or tuple(None for _ in structure.dimensions)
@@ -562,6 +584,8 @@ def answer(
     stream = _series_stream(
         session, filter_, by_id, structure, query, key, blocks=blocks, expected=total
     )
+    if own_flow is not None:
+        stream = _declared_only(stream, structure)
     first = next(stream, None)
     if first is None:
         raise NoResults(f"No published observation matches this query on {flow_ref}.")
@@ -625,6 +649,52 @@ def _series_stream(
         else:
             for series in block.series():
                 yield release_id, series
+
+
+def _declared_only(
+    stream: Iterator[tuple[int, Series | SeriesBlock]], structure: DataStructure
+) -> Iterator[tuple[int, Series | SeriesBlock]]:
+    """The stream with only the attributes ``structure`` declares, at the level it attaches them:
+    a national DSD lacks the community attributes (producer type, review decision…), and a
+    message may carry no attribute its DSD does not define."""
+    observation = frozenset(structure.observation_attributes)
+    series = frozenset(structure.series_attributes)
+    for release_id, item in stream:
+        if isinstance(item, SeriesBlock):
+            extra = item.extra
+            if extra is not None:
+                extra = [
+                    tuple(pair for pair in pairs if pair[0] in observation) or None
+                    if pairs
+                    else None
+                    for pairs in extra
+                ]
+            yield (
+                release_id,
+                SeriesBlock(
+                    item.keys,
+                    item.times,
+                    item.values,
+                    attributes=[(a, c) for a, c in item.attributes if a in observation],
+                    series_attributes=[(a, c) for a, c in item.series_attributes if a in series],
+                    extra=extra,
+                ),
+            )
+        else:
+            yield (
+                release_id,
+                replace(
+                    item,
+                    attributes={a: v for a, v in item.attributes.items() if a in series},
+                    observations=[
+                        replace(
+                            o,
+                            attributes={a: v for a, v in o.attributes.items() if a in observation},
+                        )
+                        for o in item.observations
+                    ],
+                ),
+            )
 
 
 def _whole_series(

@@ -291,8 +291,8 @@ def screen(
     metadata = version.metadata_ or {}
     assert version.id is not None
     result = screening.Result()
-    vocabulary = lookup.RegistryVocabulary(
-        session, settings.agency_id, organisation_id=handle.dataset.organisation_id
+    vocabulary = lookup.RegistryVocabulary.of_dataset(
+        session, settings.agency_id, handle.dataset.organisation_id, handle.dataset.dataflow
     )
     context = intake.validation_context(metadata, vocabulary)
     geography = screening.Geography(
@@ -343,6 +343,7 @@ def _upload_check(
         metadata=metadata,
         settings=settings,
         store=store,
+        dataflow=handle.dataset.dataflow,
     )
     dropped = uploads.dropped_columns(upload)
     return screening.UploadCheck(
@@ -591,8 +592,8 @@ def _hierarchies(
     session: Session, agency: str, handle: VersionHandle, cells: list[disclosure.Cell]
 ) -> disclosure.Hierarchies:
     """Area and population-group trees over the codes the cells use (parent = sum of children)."""
-    vocabulary = lookup.RegistryVocabulary(
-        session, agency, organisation_id=handle.dataset.organisation_id
+    vocabulary = lookup.RegistryVocabulary.of_dataset(
+        session, agency, handle.dataset.organisation_id, handle.dataset.dataflow
     )
     ref_area = disclosure.SDG_DIMENSIONS.index("REF_AREA")
     groups = disclosure.SDG_DIMENSIONS.index("CUST_BREAKDOWN")

@@ -73,6 +73,7 @@ def _dataset_public(session: Session, dataset: Dataset, principal: Principal) ->
         id=dataset.uid,
         title=dataset.title,
         organisation=organisation.slug,
+        dataflow=dataset.dataflow,
         created_at=dataset.created_at,
         versions=[_summary(v) for v in intake.versions_of(session, dataset, principal)],
     )
@@ -115,6 +116,7 @@ def _version_public(session: Session, handle: intake.VersionHandle) -> VersionPu
         dataset=handle.dataset.uid,
         title=handle.dataset.title,
         organisation=handle.organisation.slug,
+        dataflow=handle.dataset.dataflow,
         editable=handle.editable,
         created_by=version.created_by,
         submitted_by=version.submitted_by,
@@ -155,7 +157,12 @@ async def create_dataset(
 ) -> JSONResponse:
     async def handler() -> tuple[int, Any]:
         handle = await run_in_threadpool(
-            intake.create_dataset, session, principal, title=body.title, metadata=body.metadata
+            intake.create_dataset,
+            session,
+            principal,
+            title=body.title,
+            metadata=body.metadata,
+            dataflow=body.dataflow,
         )
         return 201, await run_in_threadpool(_version_public, session, handle)
 
@@ -437,8 +444,13 @@ async def post_upload(
     profile: Annotated[str | None, Query(description="A saved mapping profile")] = None,
 ) -> JSONResponse:
     store = _store(settings)
-    # Access is checked before the bytes are read, so strangers cannot fill the blob store.
-    await run_in_threadpool(intake.editable_version, session, principal, uid, number)
+    # Access and the saved profile are checked before the bytes are read, so strangers cannot
+    # fill the blob store and no kept file is left linked to nothing.
+    handle = await run_in_threadpool(intake.editable_version, session, principal, uid, number)
+    if profile:
+        await run_in_threadpool(
+            uploads.saved_profile, session, handle.dataset.organisation_id, profile
+        )
     blob, upload_request = await _receive(
         request,
         settings,
@@ -569,6 +581,9 @@ async def validate_standalone(
     encoding: str | None = None,
     sheet: str | None = None,
     profile: str | None = None,
+    dataflow: Annotated[
+        str | None, Query(description="An imported dataflow to check against, AGENCY:ID(VERSION)")
+    ] = None,
 ) -> Response:
     form = await request.form(max_files=1, max_fields=10)
     metadata_text = form.get("metadata")
@@ -594,10 +609,13 @@ async def validate_standalone(
             upload_request,
             metadata,
             settings=settings,
+            dataflow=dataflow,
         )
     if "text/csv" in request.headers.get("accept", ""):
         return Response(_issues_csv(outcome), media_type="text/csv; charset=utf-8")
-    vocabulary = lookup.RegistryVocabulary(session, settings.agency_id, principal.organisation_id)
+    vocabulary = lookup.RegistryVocabulary.of_dataset(
+        session, settings.agency_id, principal.organisation_id, dataflow
+    )
     metadata_issues = await run_in_threadpool(
         methodology.check_metadata, metadata, vocabulary, for_submission=True
     )

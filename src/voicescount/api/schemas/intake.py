@@ -13,6 +13,13 @@ class DatasetCreate(BaseModel):
     metadata: dict[str, Any] | None = Field(
         default=None, description="Methodology metadata (see /api/v1/schemas/methodology)"
     )
+    dataflow: str | None = Field(
+        default=None,
+        description="An imported (national) dataflow to report against, AGENCY:ID(VERSION) or "
+        "AGENCY:ID for its latest version: its codelists validate the uploads and its "
+        "SDMX-REST flow disseminates the releases. Default: the community dataflow.",
+        examples=["KNBS:DF_SDG_KE(1.0)"],
+    )
 
 
 class MetadataIssuePublic(BaseModel):
@@ -98,6 +105,9 @@ class VersionPublic(VersionSummary):
     dataset: str
     title: str
     organisation: str
+    dataflow: str | None = Field(
+        default=None, description="The imported dataflow the dataset reports against, if any"
+    )
     editable: bool
     created_by: str
     submitted_by: str | None
@@ -119,6 +129,9 @@ class DatasetPublic(BaseModel):
     id: str
     title: str
     organisation: str
+    dataflow: str | None = Field(
+        default=None, description="The imported dataflow the dataset reports against, if any"
+    )
     created_at: datetime
     versions: list[VersionSummary]
 

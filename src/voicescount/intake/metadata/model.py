@@ -39,7 +39,10 @@ LANGUAGE_TAG_PATTERN = (
 )
 ALPHA2_PATTERN = r"^[A-Z]{2}$"
 # M49 numbers as the SDG REF_AREA codelist writes them (no leading zeros), or ISO 3166-2.
-REF_AREA_PATTERN = r"^(?:[1-9][0-9]{0,2}|[A-Z]{2}-[A-Z0-9]{1,3})$"
+#: An SDMX code id: M49 numbers and ISO 3166-2 codes in the community flow, and whatever codes the
+#: area codelist of an imported national flow uses (Kenya's: KE, KE_001…); the registry check
+#: then names the codes that are not in the dataset's area codelist.
+REF_AREA_PATTERN = r"^[A-Za-z0-9_@$\-]{1,40}$"
 GOAL_PATTERN = r"^(?:1[0-7]|[1-9])$"
 TARGET_PATTERN = r"^(?:1[0-7]|[1-9])\.(?:[1-9][0-9]?|[a-z])$"
 INDICATOR_PATTERN = r"^(?:1[0-7]|[1-9])\.(?:[1-9][0-9]?|[a-z])\.[1-9][0-9]?$"
@@ -53,7 +56,7 @@ PHONE_PATTERN = r"^\+?[0-9][0-9 ()\-]{5,19}$"
 _PATTERN_HINTS = {
     LANGUAGE_TAG_PATTERN: "must be a BCP-47 language tag such as en, sw, ne, bn, hi, vi or pt-BR",
     ALPHA2_PATTERN: "must be an ISO 3166-1 alpha-2 country code in capitals, such as KE, NP, IN, BD or VN",
-    REF_AREA_PATTERN: "must be a REF_AREA code: an M49 number such as 404, or an ISO 3166-2 code such as KE-28",
+    REF_AREA_PATTERN: "must be a REF_AREA code: an M49 number such as 404, an ISO 3166-2 code such as KE-28, or a code of the national area codelist the dataset reports against",
     GOAL_PATTERN: "must be an SDG goal number from 1 to 17, written as text (e.g. '5')",
     TARGET_PATTERN: "must be an SDG target code such as 5.3 or 10.a, written as text (quote it in YAML)",
     INDICATOR_PATTERN: "must be an SDG indicator code such as 5.3.1, written as text",

@@ -77,6 +77,10 @@ class Dataset(SQLModel, table=True):
     title: str = Field(max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_by: str = Field(max_length=200)
+    #: The dataflow the coalition reports against when it is not the community one: an imported
+    #: national structure (``AGENCY:ID(VERSION)``). Its codelists validate the uploads and its
+    #: SDMX-REST flow disseminates the releases; ``None`` is the community dataflow.
+    dataflow: str | None = Field(default=None, max_length=300)
 
 
 class DatasetVersion(SQLModel, table=True):
