@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from fastapi.testclient import TestClient
 from tests.conftest import Actor, Store, unique
 from voicescount.app import create_app
 from voicescount.intake.metadata import load_metadata_file
+from voicescount.storage.blobs import BlobStore
 from voicescount.types import OrgKind, Role
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
@@ -826,3 +828,16 @@ def test_a_file_and_its_metadata_are_checked_without_a_dataset(
     assert [i["issue"] for i in body["issues"]] == ["duplicate-key"]
     assert body["issues"][0]["row"] == 5
     assert "licence" in {i["field"] for i in body["metadata_issues"]}
+
+
+def test_an_unknown_saved_profile_keeps_no_bytes(
+    app_client: TestClient, coalition: Actor, draft: str, store: Store
+) -> None:
+    """The profile is looked up before the body is read: a refused upload leaves no kept file
+    that no upload record links to."""
+    body = (GOOD_CSV + f"SP_DYN_MRBF18,KE-01,F,2023,1.{uuid.uuid4().int % 1000},10\n").encode()
+    response = upload(app_client, coalition, draft, body, profile="no-such-profile")
+    assert response.status_code == 404, response.text
+    assert "mapping profile" in response.json()["detail"]
+    blobs = BlobStore(store.settings().resolved_blob_dir)
+    assert not blobs.exists(hashlib.sha256(body).hexdigest())
