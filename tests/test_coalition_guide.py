@@ -12,6 +12,8 @@ How the guide's fenced blocks are read (the info string after the opening fence)
   exit status (default 0).
 * ``bash``: run with ``bash -euo pipefail``; a following ``text output`` block is its output.
 * anything else (``sh``, ``text``, ``json``…) is shown, not run.
+* ``setup=national`` on a block: before it runs, an admin imports a national structure
+  (``KNBS:DF_SDG_KE``, built by ``tests/registry/national.py``).
 
 The guide is written for the coalition ``LNOB_KE``; the test puts its own organisation's id in its
 place, and the server and key come from ``VOICESCOUNT_SERVER`` and ``VOICESCOUNT_API_KEY``.
@@ -28,11 +30,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 from click.testing import CliRunner
 
 from tests.conftest import Actor
+from tests.registry.national import national_sdg_message
 from voicescount.cli import main
 from voicescount.types import OrgKind, Role
 
@@ -177,9 +181,26 @@ def officer(make_actor) -> Actor:
     return make_actor(OrgKind.DATA_PROVIDER, Role.SUBMITTER, org=slug, country="KE")
 
 
+def import_national_structure(server: str, make_actor) -> None:  # type: ignore[no-untyped-def]
+    """Section 13's national structure, imported by an admin (once per store: importing the
+    same final artefacts again changes nothing)."""
+    admin = make_actor(OrgKind.STEWARD, Role.ADMIN)
+    response = httpx.post(
+        f"{server}/api/v1/structures",
+        content=national_sdg_message(agency="KNBS", flow_id="DF_SDG_KE"),
+        headers={
+            **admin.headers,
+            "Content-Type": "application/vnd.sdmx.structure+xml;version=2.1",
+        },
+        timeout=60,
+    )
+    assert response.status_code in (200, 201), response.text
+
+
 def test_every_example_runs_against_a_live_server(
     live_server: str,
     officer: Actor,
+    make_actor,  # type: ignore[no-untyped-def]
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -197,6 +218,8 @@ def test_every_example_runs_against_a_live_server(
     for index, block in enumerate(blocks):
         if block.language not in RUN or "file" in block.attributes:
             continue
+        if block.attributes.get("setup") == "national":
+            import_national_structure(live_server, make_actor)
         text = block.body.replace(GUIDE_ORG, officer.org)
         if block.language == "python":
             exec(compile(text, block.where, "exec"), namespace)

@@ -13,6 +13,8 @@ and the dataset-id substitution are those of ``tests/test_coalition_guide.py``):
   stands for anything, and dataset ids and the server's port may differ).
 * ``setup=kenya`` on a block: before it runs, a Kenyan coalition's survey on a global SDG series
   is published and Kenya's official data (``tests/interop/data``) is saved as ``KE1.xml``.
+* ``setup=national`` on a block: before it runs, a national structure is imported and a
+  coalition's dataset reported against its dataflow is published (``tests/interop/national``).
 * anything else (``text``, ``sh``…) is shown, not run.
 
 The guide addresses the server of ``make run`` (``http://127.0.0.1:8000``); the test puts the live
@@ -42,6 +44,7 @@ from tests.interop.conftest import (
     serve_demo,
     validate_recorded,
 )
+from tests.interop.national import import_structure, publish_national_release, set_up_office
 from tests.test_coalition_guide import FENCE, Block, Ids, match_output
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -167,6 +170,13 @@ def set_up_kenya(server: DemoServer, directory: Path) -> None:
     shutil.copyfile(OFFICIAL_DATA, directory / "KE1.xml")
 
 
+def set_up_national(server: DemoServer) -> None:
+    """What section 10 needs: the office's national structure imported, and a coalition's
+    dataset reported against its dataflow, published."""
+    import_structure(server, set_up_office(server))
+    publish_national_release(server)
+
+
 def test_every_example_runs_against_a_live_server(
     guide_server: DemoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -184,6 +194,9 @@ def test_every_example_runs_against_a_live_server(
         setup = block.attributes.get("setup")
         if setup == "kenya" and setup not in done:
             set_up_kenya(guide_server, tmp_path)
+            done.add(setup)
+        if setup == "national" and setup not in done:
+            set_up_national(guide_server)
             done.add(setup)
         text = block.body.replace(GUIDE_URL, guide_server.url)
         if block.language == "python" and "opensdmx" in block.flags:

@@ -10,7 +10,6 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import httpx
 import pytest
 import sdmx
 import sdmx.reader.xml.v30  # before any 2.1 structure-specific read (sdmx1 quirk)
@@ -18,54 +17,27 @@ from lxml import etree
 from pysdmx.api.qb import ApiVersion, DataFormat, DataQuery, RestService
 from pysdmx.io import get_datasets
 
-from tests.api.test_intake import kenya_metadata
 from tests.conftest import AGENCY, BACKENDS
 from tests.interop.conftest import DemoServer, serve_demo
-from tests.registry.national import NATIONAL_AREAS, national_sdg_message
-from tests.review_steps import review_and_publish
+from tests.interop.national import (
+    FLOW_ID,
+    OFFICE,
+    PUBLISHED,
+    import_structure,
+    publish_national_release,
+    set_up_office,
+)
+from tests.registry.national import NATIONAL_AREAS
 from tests.sdmx.writers.support import assert_valid, message_schema, structure_specific_schema
-from voicescount.access import service as access
 from voicescount.publishing import feeds
-from voicescount.types import OrgKind, Role
 
 pytestmark = pytest.mark.interop
-
-OFFICE = "KNBS"
-FLOW_ID = "DF_SDG_KE"
-STRUCTURE_XML = {"Content-Type": "application/vnd.sdmx.structure+xml;version=2.1"}
-CSV = (
-    "SERIES,REF_AREA,SEX,TIME_PERIOD,OBS_VALUE,UNWEIGHTED_N\n"
-    "_L_KE_110101_01,KE_001,_T,2023,41.5,160\n"
-    "_L_KE_110101_01,KE_047,_T,2023,55.25,210\n"
-    "EN_LND_SLUM,KE_001,_T,2023,38,160\n"
-)
-PUBLISHED = {
-    ("_L_KE_110101_01", "KE_001"): 41.5,
-    ("_L_KE_110101_01", "KE_047"): 55.25,
-    ("EN_LND_SLUM", "KE_001"): 38.0,
-}
-
-
-@dataclass
-class Actor:
-    """What review_steps needs of an actor."""
-
-    headers: dict[str, str]
 
 
 @dataclass
 class NationalServer:
     server: DemoServer
-    coalition: str
-
-
-def _actor(server: DemoServer, organisation: str, role: Role) -> Actor:
-    # One holder per role: four eyes tells reviewer and approver apart by holder too.
-    with server.store.session() as session:
-        issued = access.create_key(
-            session, organisation_slug=organisation, role=role, holder=f"{role.value}@example.org"
-        )
-    return Actor({"Authorization": f"Bearer {issued.token}"})
+    dataset: str
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -75,51 +47,8 @@ def national(
     backend: str = request.param
     tmp = tmp_path_factory.mktemp(f"national-{backend}")
     with serve_demo(backend, tmp, request, demo=False) as server:
-        with server.store.session() as session:
-            access.create_organisation(
-                session, slug=OFFICE, name="Kenya National Bureau of Statistics",
-                kind=OrgKind.STEWARD, country="KE",
-            )  # fmt: skip
-            access.create_organisation(
-                session, slug="SLUMS_KE", name="Kenyan settlements coalition",
-                kind=OrgKind.DATA_PROVIDER, country="KE",
-            )  # fmt: skip
-        admin = _actor(server, OFFICE, Role.ADMIN)
-        coalition = _actor(server, "SLUMS_KE", Role.SUBMITTER)
-        reviewer = _actor(server, OFFICE, Role.REVIEWER)
-        approver = _actor(server, OFFICE, Role.APPROVER)
-        with httpx.Client(base_url=server.url, timeout=60) as client:
-            imported = client.post(
-                "/api/v1/structures",
-                content=national_sdg_message(agency=OFFICE, flow_id=FLOW_ID),
-                headers={**admin.headers, **STRUCTURE_XML},
-            )
-            assert imported.status_code == 201, imported.text
-            metadata = kenya_metadata()
-            metadata["geography"]["areas"] = ["KE_001", "KE_047"]
-            created = client.post(
-                "/api/v1/datasets",
-                json={
-                    "title": "Slums in Kenya's cities",
-                    "metadata": metadata,
-                    "dataflow": f"{OFFICE}:{FLOW_ID}",
-                },
-                headers=coalition.headers,
-            )
-            assert created.status_code == 201, created.text
-            uid = created.json()["dataset"]
-            uploaded = client.post(
-                f"/api/v1/datasets/{uid}/versions/1/uploads",
-                content=CSV.encode(),
-                headers={**coalition.headers, "Content-Type": "text/csv"},
-            )
-            assert uploaded.status_code == 201, uploaded.text
-            submitted = client.post(
-                f"/api/v1/datasets/{uid}/versions/1/submit", headers=coalition.headers
-            )
-            assert submitted.status_code == 200, submitted.text
-            review_and_publish(client, reviewer, approver, uid)  # type: ignore[arg-type]
-        yield NationalServer(server, "SLUMS_KE")
+        import_structure(server, set_up_office(server))
+        yield NationalServer(server, publish_national_release(server))
 
 
 def _structure(national: NationalServer) -> feeds.DataStructure:

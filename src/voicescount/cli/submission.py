@@ -462,6 +462,11 @@ def _upload(
 @click.option(
     "--version", "version_number", type=int, help="The draft's number (default: the latest)."
 )
+@click.option(
+    "--dataflow",
+    metavar="AGENCY:ID(VERSION)",
+    help="Check against this imported national dataflow's codelists (a standalone check).",
+)
 @_connection_options
 @_handle_client_errors
 def validate(
@@ -474,6 +479,7 @@ def validate(
     sheet: str | None,
     dataset_id: str | None,
     version_number: int | None,
+    dataflow: str | None,
     server: str,
     key: str | None,
 ) -> None:
@@ -490,6 +496,8 @@ def validate(
         )
     if version_number is not None and dataset_id is None:
         raise click.UsageError("--version needs --dataset")
+    if dataflow is not None and dataset_id is not None:
+        raise click.UsageError("--dataflow is for a standalone check; a draft has its own")
     options: dict[str, Any] = {
         "format": format_,
         "encoding": encoding,
@@ -502,7 +510,7 @@ def validate(
             number = version_number or client.get_dataset(dataset_id).versions[-1].number
             result = client.validate(dataset_id, number, data, progress=progress, **options)
         else:
-            result = client.check(data, metadata, progress=progress, **options)
+            result = client.check(data, metadata, progress=progress, dataflow=dataflow, **options)
     _echo_summary(result.summary, result.issues)
     data_ok = not any(i.severity == "error" for i in result.issues) and not result.summary.get(
         "errors"
