@@ -11,6 +11,9 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+#: Seconds to wait for PostgreSQL to accept a connection.
+CONNECT_TIMEOUT = 10
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine with the settings each backend needs to be safe under concurrent use."""
@@ -24,6 +27,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    # A server that accepts connections and never answers must not hang requests (and /health,
+    # which the compose healthcheck calls) for ever; a URL's own connect_timeout wins.
+    if "connect_timeout" not in parsed.query:
+        kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", CONNECT_TIMEOUT)
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
