@@ -28,9 +28,18 @@ def release_uid(dataset_uid: str, number: int) -> str:
     return f"{dataset_uid}-v{number}"
 
 
-def sdmx_data_url(base_url: str, agency: str, flow_id: str, provider: str) -> str:
-    """The SDMX-REST 1.5 URL of a coalition's data in the community flow (what a release links)."""
-    return f"{base_url.rstrip('/')}/sdmx/v1/data/{agency},{flow_id},latest/all/{agency},{provider}"
+def sdmx_data_url(
+    base_url: str, agency: str, flow_id: str, provider: str, dataflow: str | None = None
+) -> str:
+    """The SDMX-REST 1.5 URL of a coalition's data in the flow its release is disseminated in
+    (what a release links): the community flow ``agency:flow_id``, or the imported ``dataflow``
+    (``AGENCY:ID(VERSION)``) the dataset reports against."""
+    flow = f"{agency},{flow_id},latest"
+    if dataflow:
+        flow_agency, rest = dataflow.split(":", 1)
+        flow_id, version = rest.rstrip(")").split("(", 1)
+        flow = f"{flow_agency},{flow_id},{version}"
+    return f"{base_url.rstrip('/')}/sdmx/v1/data/{flow}/all/{agency},{provider}"
 
 
 def producer_type(metadata: dict[str, Any]) -> str:

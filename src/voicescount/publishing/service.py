@@ -263,6 +263,7 @@ def describe(session: Session, release: Release) -> dict[str, Any]:
         "id": release.uid,
         "dataset": dataset.uid,
         "title": dataset.title,
+        "dataflow": dataset.dataflow,
         "version": version.number,
         "provider": {"id": provider.slug, "name": provider.name},
         "steward": {"id": steward.slug, "name": steward.name} if steward else None,

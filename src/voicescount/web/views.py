@@ -1286,7 +1286,8 @@ def _downloads(
     described: Mapping[str, Any],
     series: Sequence[str],
 ) -> tuple[Download, ...]:
-    """The release's data in every SDMX format, and as CSV.
+    """The release's data in every SDMX format, and as CSV, from the flow it is disseminated in
+    (the community flow, or the imported dataflow its dataset reports against).
 
     SDMX-REST cannot ask for one release, so the links ask for what comes closest: the
     coalition's observations of the release's series, as they stood when it was published
@@ -1307,19 +1308,31 @@ def _downloads(
             f"{release.uid}.csv",
         )
     ]
+    # SDMX-REST 2.x names a coalition's data by provision agreement, which only the community
+    # flows have: in an imported flow the 2.x links ask for the flow's data of these series.
+    v1_flow, v2_data = f"{agency},{voices.FLOW_ID},latest", None
+    dataflow = described.get("dataflow")
+    if dataflow:
+        flow_agency, rest = dataflow.split(":", 1)
+        flow_id, version = rest.rstrip(")").split("(", 1)
+        v1_flow = f"{flow_agency},{flow_id},{version}"
+        v2_data = f"/sdmx/v2/data/dataflow/{flow_agency}/{flow_id}/{version}/*"
     for title, media, tree in discovery.SDMX_DISTRIBUTIONS:
         if tree == "v2":
             params = {"asOf": as_of, "format": media.label}
             if series:
                 params["c[SERIES]"] = ",".join(series)
             url = (
-                f"/sdmx/v2/data/provisionagreement/{agency}/{provider}_{voices.FLOW_ID}/+/*?"
+                (
+                    v2_data
+                    or f"/sdmx/v2/data/provisionagreement/{agency}/{provider}_{voices.FLOW_ID}/+/*"
+                )
+                + "?"
                 + urlencode(params, safe=":[],")
             )
         else:
-            url = (
-                f"/sdmx/v1/data/{agency},{voices.FLOW_ID},latest/{key}/{agency},{provider}?"
-                + urlencode({"asOf": as_of, "format": media.label}, safe=":")
+            url = f"/sdmx/v1/data/{v1_flow}/{key}/{agency},{provider}?" + urlencode(
+                {"asOf": as_of, "format": media.label}, safe=":"
             )
         extension = next((ext for ext in ("csv", "json") if ext in media.content_type), "xml")
         filename = f"{release.uid}-{media.label}.{extension}"

@@ -82,7 +82,9 @@ def _answer(
     record = records.gather(session, dataset, version, disclose_holders=sees)
     base = settings.base_url.rstrip("/")
     data_url = (
-        rules.sdmx_data_url(base, settings.agency_id, voices.FLOW_ID, record.coalition.slug)
+        rules.sdmx_data_url(
+            base, settings.agency_id, voices.FLOW_ID, record.coalition.slug, dataset.dataflow
+        )
         if record.release
         else None
     )

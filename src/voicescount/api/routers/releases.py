@@ -29,7 +29,9 @@ def _public(session: Session, settings: Settings, release: Release) -> ReleasePu
     base = settings.base_url.rstrip("/")
     return ReleasePublic(
         **description,
-        sdmx_data_url=rules.sdmx_data_url(base, settings.agency_id, voices.FLOW_ID, provider_id),
+        sdmx_data_url=rules.sdmx_data_url(
+            base, settings.agency_id, voices.FLOW_ID, provider_id, description["dataflow"]
+        ),
         provenance_url=f"{base}/api/v1/releases/{release.uid}/provenance",
         citation_url=f"{base}/api/v1/releases/{release.uid}/citation",
     )

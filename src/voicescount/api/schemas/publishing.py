@@ -20,6 +20,10 @@ class ReleasePublic(BaseModel):
     id: str = Field(description="Stable identifier, e.g. ds-1a2b3c4d5e-v2")
     dataset: str
     title: str
+    dataflow: str | None = Field(
+        default=None,
+        description="The imported dataflow the release is disseminated in (None: the community one)",
+    )
     version: int
     provider: Party
     steward: Party | None
