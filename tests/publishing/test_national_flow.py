@@ -6,7 +6,9 @@ shape), not in the community one."""
 from __future__ import annotations
 
 import io
+import re
 import uuid
+from urllib.parse import urlsplit
 
 import pytest
 import sdmx
@@ -194,6 +196,19 @@ def test_the_release_is_disseminated_in_the_national_flow_only(
     )
     assert b"PRODUCER_TYPE" not in specific.content
     assert b'OBS_VALUE="38"' in specific.content
+
+    # The release links its data where it is: the national flow, the coalition as provider;
+    # and so do the dataset page's download links.
+    link = release["sdmx_data_url"]
+    assert f"/sdmx/v1/data/{national.agency},DF_SDG_KE,1.0/all/{AGENCY}," in link
+    linked = client.get(urlsplit(link).path, headers=GENERIC)
+    assert linked.status_code == 200 and release["id"] in linked.text
+    page = client.get(f"/datasets/{release['id']}")
+    assert page.status_code == 200
+    hrefs = re.findall(r'href="(/sdmx/v[12]/data/[^"]+)"', page.text)
+    assert hrefs and all(f"/{national.agency}" in h or f"{national.agency}," in h for h in hrefs)
+    for href in {h.replace("&amp;", "&") for h in hrefs}:
+        assert client.get(href).status_code == 200, href
 
     # The community flow does not carry the national release.
     community = client.get(
