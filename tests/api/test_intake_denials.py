@@ -334,3 +334,28 @@ def test_the_same_idempotency_key_in_two_coalitions_gives_two_results(
     for actor, uid in ((coalition_a, uid_a), (coalition_b, uid_b)):
         version = app_client.get(f"/api/v1/datasets/{uid}/versions/1", headers=actor.headers).json()
         assert len(version["uploads"]) == 1 and version["observation_count"] == 3
+
+
+def test_only_competent_statistics_offices_see_a_submission(
+    app_client: TestClient, coalition_a: Actor, make_actor: Callable[..., Actor]
+) -> None:
+    """Unpublished data (not yet through disclosure control) reach the offices that review the
+    coalition's country, and offices without a country; another country's office finds nothing."""
+    uid = _create_draft(app_client, coalition_a, "Child marriage in Mombasa (competence)")
+    assert upload(app_client, coalition_a, uid, GOOD_CSV.encode()).status_code == 201
+    submitted = app_client.post(
+        f"/api/v1/datasets/{uid}/versions/1/submit", headers=coalition_a.headers
+    )
+    assert submitted.status_code == 200, submitted.text
+    kenya = make_actor(OrgKind.STEWARD, Role.REVIEWER, country="KE")
+    anywhere = make_actor(OrgKind.STEWARD, Role.REVIEWER)
+    india = make_actor(OrgKind.STEWARD, Role.REVIEWER, country="IN")
+    for office in (kenya, anywhere):
+        assert app_client.get(f"/api/v1/datasets/{uid}", headers=office.headers).status_code == 200
+        listed = app_client.get("/api/v1/datasets", headers=office.headers).json()["data"]
+        assert uid in {d["id"] for d in listed}
+    for path in (f"/api/v1/datasets/{uid}", f"/api/v1/datasets/{uid}/versions/1"):
+        response = app_client.get(path, headers=india.headers)
+        assert response.status_code == 404, (path, response.text)
+    listed = app_client.get("/api/v1/datasets", headers=india.headers).json()["data"]
+    assert uid not in {d["id"] for d in listed}

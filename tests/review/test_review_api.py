@@ -368,9 +368,10 @@ def test_only_an_office_of_the_coalitions_country_reviews_and_the_first_to_act_t
     first, second = new_office(make_actor), new_office(make_actor)
     abroad = new_office(make_actor, country="UG")
     uid = under_review(app_client, coalition)
-    # Another country's office: neither reads nor acts, and nothing waits for it.
-    problem(app_client.get(review_url(uid, 1), headers=abroad.reviewer.headers), 403, "(KE)")
-    problem(post(app_client, abroad.reviewer, uid, "disclosure"), 403, "not a statistics office")
+    # Another country's office: the submission does not exist for it (unpublished data stay with
+    # the offices that review them), it cannot act, and nothing waits for it.
+    problem(app_client.get(review_url(uid, 1), headers=abroad.reviewer.headers), 404, uid)
+    problem(post(app_client, abroad.reviewer, uid, "disclosure"), 404, uid)
     assert actions(app_client, abroad.approver, uid) == []
     # Both Kenyan offices are asked; the first to act takes the case.
     assert actions(app_client, first.reviewer, uid) == ["assess against the rubric"]

@@ -55,3 +55,11 @@ def may(principal: Principal, action: Action, *, organisation_id: int | None = N
             return True
         return principal.role is Role.ADMIN and organisation_id == principal.organisation_id
     return False
+
+
+def competent(steward_country: str | None, provider_country: str | None) -> bool:
+    """Whether a statistics office is competent for a coalition's data: same country, or either
+    has none. Competent offices alone see its submissions and review them."""
+    return (
+        steward_country is None or provider_country is None or steward_country == provider_country
+    )

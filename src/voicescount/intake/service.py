@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
+from voicescount.access import roles
 from voicescount.access.roles import Principal
 from voicescount.config import get_settings
 from voicescount.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -78,9 +79,24 @@ def get_dataset(session: Session, principal: Principal | None, uid: str) -> Data
         raise NotFound("dataset", uid)
     if _owner(principal, dataset):
         return dataset
-    if principal.organisation_kind is OrgKind.STEWARD and _has_submitted(session, dataset):
+    if (
+        principal.organisation_kind is OrgKind.STEWARD
+        and _has_submitted(session, dataset)
+        and _competent(session, principal, dataset.organisation_id)
+    ):
         return dataset
     raise NotFound("dataset", uid)
+
+
+def _competent(session: Session, principal: Principal, provider_id: int) -> bool:
+    # Unpublished data (before disclosure control) stay with the offices that review them.
+    steward = session.get(Organisation, principal.organisation_id)
+    provider = session.get(Organisation, provider_id)
+    return (
+        steward is not None
+        and provider is not None
+        and roles.competent(steward.country, provider.country)
+    )
 
 
 def _has_submitted(session: Session, dataset: Dataset) -> bool:
@@ -140,10 +156,20 @@ def versions_of(session: Session, dataset: Dataset, principal: Principal) -> lis
 
 
 def list_datasets(session: Session, principal: Principal) -> list[Dataset]:
-    """A coalition's own datasets; for a statistics office, those with a submitted version."""
+    """A coalition's own datasets; for a statistics office, those with a submitted version of
+    the coalitions it is competent for."""
     if principal.organisation_kind is OrgKind.STEWARD:
         submitted = select(DatasetVersion.dataset_id).where(DatasetVersion.state != DRAFT)
         statement = select(Dataset).where(col(Dataset.id).in_(submitted))
+        steward = session.get(Organisation, principal.organisation_id)
+        if steward is not None and steward.country is not None:
+            providers = select(Organisation.id).where(
+                or_(
+                    col(Organisation.country).is_(None),
+                    Organisation.country == steward.country,
+                )
+            )
+            statement = statement.where(col(Dataset.organisation_id).in_(providers))
     else:
         statement = select(Dataset).where(Dataset.organisation_id == principal.organisation_id)
     return list(session.exec(statement.order_by(col(Dataset.created_at))))

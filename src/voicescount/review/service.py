@@ -25,6 +25,7 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from voicescount import disclosure
+from voicescount.access import roles
 from voicescount.access.roles import Principal
 from voicescount.config import Settings
 from voicescount.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -152,9 +153,7 @@ def transitions_of(session: Session, version_id: int) -> list[ReviewTransition]:
 
 def competent(steward: Organisation, provider: Organisation) -> bool:
     """Whether a statistics office reviews a coalition's data: same country, or either has none."""
-    return (
-        steward.country is None or provider.country is None or steward.country == provider.country
-    )
+    return roles.competent(steward.country, provider.country)
 
 
 def stewards_for(session: Session, provider: Organisation) -> list[Organisation]:
