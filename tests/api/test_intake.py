@@ -249,6 +249,10 @@ def test_one_bad_row_rejects_the_whole_upload_and_keeps_the_file(
     assert problem["code"] == "upload-rejected"
     assert response.headers["content-type"] == "application/problem+json"
     by_component = {e["component"]: e for e in problem["errors"]}
+    assert (
+        f"{len(problem['errors'])} errors found in the {len(rows) + 1} rows read"
+        in (problem["detail"])
+    )
     last_row = len(rows) + 2
     assert {e["row"] for e in problem["errors"]} == {last_row}
     assert by_component["SERIES"]["issue"] == "unknown-code"

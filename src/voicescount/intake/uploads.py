@@ -532,9 +532,14 @@ def raise_for_outcome(outcome: Outcome) -> None:
         raise PayloadTooLarge(
             next(i.message for i in outcome.issues if i.kind == "too-many-rows"), errors=errors
         )
+    count, rows = outcome.summary.get("errors", 0), outcome.summary.get("rows_read", 0)
     raise UploadRejected(
-        f"The upload was rejected: {outcome.summary.get('errors', 0)} errors in "
-        f"{outcome.summary.get('rows_read', 0)} rows. Nothing was stored from it; the file is kept "
-        "with its report.",
+        f"The upload was rejected: {_plural(count, 'error')} found in the "
+        f"{_plural(rows, 'row')} read. Nothing was stored from it; the file is kept with its "
+        "report.",
         errors=errors,
     )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
