@@ -210,6 +210,14 @@ def test_the_release_is_disseminated_in_the_national_flow_only(
     for href in {h.replace("&amp;", "&") for h in hrefs}:
         assert client.get(href).status_code == 200, href
 
+    # Availability: what the national flow holds, by its own codes.
+    available = client.get(f"/sdmx/v1/availableconstraint/{national.agency},DF_SDG_KE,1.0")
+    assert available.status_code == 200, available.text
+    for code in ("KE_001", "KE_047", "_L_KE_110101_01", "EN_LND_SLUM"):
+        assert f">{code}<" in available.text or f'"{code}"' in available.text, code
+    community_codes = client.get(f"/sdmx/v1/availableconstraint/{AGENCY},DF_SDG_COMMUNITY,latest")
+    assert "_L_KE_110101_01" not in community_codes.text
+
     # The community flow does not carry the national release.
     community = client.get(
         f"/sdmx/v1/data/{AGENCY},DF_SDG_COMMUNITY,latest/all/{national.coalition.org}",
