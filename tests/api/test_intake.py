@@ -382,18 +382,21 @@ def test_an_area_outside_the_stated_geography_rejects_the_upload(
     }
 
 
+def _draft_without_unit(client: TestClient, coalition: Actor, title: str) -> str:
+    """A draft whose metadata states no unit of measure."""
+    metadata = kenya_metadata()
+    del metadata["unit_of_measure"]
+    created = client.post(
+        "/api/v1/datasets", json={"title": title, "metadata": metadata}, headers=coalition.headers
+    )
+    assert created.status_code == 201, created.text
+    return created.json()["dataset"]
+
+
 def test_a_missing_mandatory_attribute_rejects_the_upload(
     app_client: TestClient, coalition: Actor
 ) -> None:
-    metadata = kenya_metadata()
-    del metadata["unit_of_measure"]
-    created = app_client.post(
-        "/api/v1/datasets",
-        json={"title": "No unit stated", "metadata": metadata},
-        headers=coalition.headers,
-    )
-    assert created.status_code == 201, created.text
-    uid = created.json()["dataset"]
+    uid = _draft_without_unit(app_client, coalition, "No unit stated")
     # No UNIT_MEASURE column, and none in the metadata: every row lacks it.
     response = upload(app_client, coalition, uid, GOOD_CSV.encode())
     assert response.status_code == 422, response.text
@@ -415,15 +418,7 @@ def test_a_missing_mandatory_attribute_rejects_the_upload(
 def test_an_empty_unit_cell_without_a_metadata_unit_names_its_row_and_column(
     app_client: TestClient, coalition: Actor
 ) -> None:
-    metadata = kenya_metadata()
-    del metadata["unit_of_measure"]
-    created = app_client.post(
-        "/api/v1/datasets",
-        json={"title": "One unit missing", "metadata": metadata},
-        headers=coalition.headers,
-    )
-    assert created.status_code == 201, created.text
-    uid = created.json()["dataset"]
+    uid = _draft_without_unit(app_client, coalition, "One unit missing")
     body = (
         b"SERIES,REF_AREA,SEX,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE\n"
         b"SP_DYN_MRBF18,KE-28,F,2023,23.5,PT\n"
@@ -449,7 +444,7 @@ def test_an_empty_unit_cell_without_a_metadata_unit_names_its_row_and_column(
     # Stating the unit in the metadata is the other way to satisfy the rule.
     with_unit = app_client.put(
         f"/api/v1/datasets/{uid}/versions/1/metadata",
-        json={**metadata, "unit_of_measure": "PT"},
+        json={**kenya_metadata(), "unit_of_measure": "PT"},
         headers=coalition.headers,
     )
     assert with_unit.status_code == 200, with_unit.text

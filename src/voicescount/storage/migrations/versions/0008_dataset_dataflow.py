@@ -25,5 +25,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("dataset", schema=None) as batch_op:
+    # SQLite (3.35+) drops a column in place; recreating the table would break the foreign keys
+    # of the rows that refer to it.
+    with op.batch_alter_table("dataset", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("dataflow")
