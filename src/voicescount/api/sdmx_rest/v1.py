@@ -113,17 +113,9 @@ def _availability(
         media = formats.negotiate(
             request.headers.get("accept"), formats.STRUCTURE_V1, format_param=params.get("format")
         )
-        flow = query.parse_flow_ref(flow_ref)
-        data_query = feeds.DataQuery(
-            flow_agency=flow.agency,
-            flow_id=flow.id,
-            flow_version=flow.version,
-            key=query.parse_key(key),
-            providers=query.parse_providers(provider_ref),
-            start_period=params.get("startPeriod"),
-            end_period=params.get("endPeriod"),
-            updated_after=query.parse_datetime(params.get("updatedAfter"), "updatedAfter"),
-        )
+        # The same query as a data query of the path; availability reads its key, providers,
+        # periods and updatedAfter.
+        data_query = parse_data_query(flow_ref, key, provider_ref, params)
         record = availability.available(
             session,
             data_query,
