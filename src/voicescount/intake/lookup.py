@@ -19,7 +19,7 @@ from voicescount.errors import StructureError
 from voicescount.mapping.labels import BUILT_IN_LABELS
 from voicescount.mapping.resolve import Codebook, Suggester
 from voicescount.registry import repository, search, voices
-from voicescount.sdmx.structures import parse_ref
+from voicescount.sdmx.structures import parse_ref, short_ref
 from voicescount.storage.tables import (
     CommunitySeries,
     DsdComponent,
@@ -96,7 +96,6 @@ class ReportingStructure:
     """
 
     flow: str
-    dsd: str
     #: Component id → codelist reference, for the coded components of the flow's DSD.
     codelists: dict[str, str]
 
@@ -127,7 +126,7 @@ def reporting_structure(session: Session, agency: str, dataflow: str) -> Reporti
             artefact=f"dataflow {text}",
         )
     flow = rows[-1]
-    flow_ref = f"{flow.agency_id}:{flow.artefact_id}({flow.version})"
+    flow_ref = short_ref(flow.agency_id, flow.artefact_id, flow.version)
     dsd_ref = parse_ref(flow.details["structure"])
     dsd = repository.get_artefact(
         session, ArtefactType.DATASTRUCTURE.value, dsd_ref.agency, dsd_ref.id, dsd_ref.version
@@ -150,7 +149,6 @@ def reporting_structure(session: Session, agency: str, dataflow: str) -> Reporti
         )
     return ReportingStructure(
         flow=flow_ref,
-        dsd=str(dsd_ref),
         codelists={c.component_id: c.codelist for c in components if c.codelist},
     )
 

@@ -38,7 +38,7 @@ from voicescount.sdmx.data import (
     Series,
     SeriesBlock,
 )
-from voicescount.sdmx.structures import parse_ref
+from voicescount.sdmx.structures import parse_ref, short_ref
 from voicescount.storage import published
 from voicescount.storage.tables import (
     CommunitySeries,
@@ -100,7 +100,7 @@ class DataAnswer:
 
 def flow_ref(flow: StructureArtefact | FlowView) -> str:
     """``AGENCY:ID(VERSION)`` of a dataflow, as datasets name the flow they report against."""
-    return f"{flow.agency_id}:{flow.artefact_id}({flow.version})"
+    return short_ref(flow.agency_id, flow.artefact_id, flow.version)
 
 
 def resolve_flow(session: Session, query: DataQuery, agency: str) -> StructureArtefact:

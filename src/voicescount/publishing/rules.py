@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from voicescount.sdmx.structures import parse_ref
+
 #: CL_REVIEW_DECISION codes a release can carry, and how a VNR table reads them.
 DECISIONS: dict[str, str] = {
     "OFFICIAL": "accepted for official reporting",
@@ -34,12 +36,18 @@ def sdmx_data_url(
     """The SDMX-REST 1.5 URL of a coalition's data in the flow its release is disseminated in
     (what a release links): the community flow ``agency:flow_id``, or the imported ``dataflow``
     (``AGENCY:ID(VERSION)``) the dataset reports against."""
-    flow = f"{agency},{flow_id},latest"
-    if dataflow:
-        flow_agency, rest = dataflow.split(":", 1)
-        flow_id, version = rest.rstrip(")").split("(", 1)
-        flow = f"{flow_agency},{flow_id},{version}"
+    flow = ",".join(release_flow(agency, flow_id, dataflow))
     return f"{base_url.rstrip('/')}/sdmx/v1/data/{flow}/all/{agency},{provider}"
+
+
+def release_flow(agency: str, flow_id: str, dataflow: str | None) -> tuple[str, str, str]:
+    """(agency, id, version) of the flow a release is disseminated in: the imported
+    ``dataflow`` (``AGENCY:ID(VERSION)``) its dataset reports against, else the community flow
+    ``agency:flow_id`` in its latest version."""
+    if dataflow:
+        ref = parse_ref(dataflow)
+        return ref.agency, ref.id, ref.version
+    return agency, flow_id, "latest"
 
 
 def producer_type(metadata: dict[str, Any]) -> str:

@@ -1310,13 +1310,10 @@ def _downloads(
     ]
     # SDMX-REST 2.x names a coalition's data by provision agreement, which only the community
     # flows have: in an imported flow the 2.x links ask for the flow's data of these series.
-    v1_flow, v2_data = f"{agency},{voices.FLOW_ID},latest", None
     dataflow = described.get("dataflow")
-    if dataflow:
-        flow_agency, rest = dataflow.split(":", 1)
-        flow_id, version = rest.rstrip(")").split("(", 1)
-        v1_flow = f"{flow_agency},{flow_id},{version}"
-        v2_data = f"/sdmx/v2/data/dataflow/{flow_agency}/{flow_id}/{version}/*"
+    flow = rules.release_flow(agency, voices.FLOW_ID, dataflow)
+    v1_flow = ",".join(flow)
+    v2_data = "/sdmx/v2/data/dataflow/{}/{}/{}/*".format(*flow) if dataflow else None
     for title, media, tree in discovery.SDMX_DISTRIBUTIONS:
         if tree == "v2":
             params = {"asOf": as_of, "format": media.label}
