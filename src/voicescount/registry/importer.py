@@ -31,7 +31,12 @@ from sqlmodel import Session
 
 from voicescount.errors import PayloadTooLarge, StructureError
 from voicescount.registry import repository
-from voicescount.sdmx.structures import ArtefactRecord, parse_ref, records_from_message
+from voicescount.sdmx.structures import (
+    ArtefactRecord,
+    parse_ref,
+    records_from_message,
+    short_ref,
+)
 from voicescount.types import ArtefactType
 
 log = logging.getLogger(__name__)
@@ -211,7 +216,8 @@ def _describe_maintainable(element: Any, kind: str) -> tuple[str | None, str]:
     version = element.get("version") or "1.0"  # the SDMX default when the attribute is absent
     named = f" {artefact_id}" if artefact_id else ""
     where = f"the {kind}{named} on line {element.sourceline}"
-    return (f"{kind} {agency}:{artefact_id}({version})" if agency and artefact_id else None), where
+    label = f"{kind} {short_ref(agency, artefact_id, version)}" if agency and artefact_id else None
+    return label, where
 
 
 class _Scan:
